@@ -116,6 +116,9 @@ type Counts struct {
 	MsgCount  int64
 	Size      int64
 
+	// Recipients is the number of recipients of a submitted or queued message.
+	Recipients int64
+
 	// AuthAttempts and AuthFailures: login attempts in a pre-login session,
 	// or Postfix's auth=S/T on disconnect.
 	AuthAttempts int64
@@ -127,11 +130,12 @@ type CountSet uint8
 
 // Groups of counts.
 const (
-	HasTraffic CountSet = 1 << iota // BytesIn/BytesOut
-	HasIMAPRead                     // HdrCount..BodyBytes
-	HasIMAPChange                   // Deleted/Expunged/Trashed
-	HasPOP3                         // Top*, Retr*, Del*, MsgCount, Size
-	HasAuth                         // AuthAttempts/AuthFailures
+	HasTraffic    CountSet = 1 << iota // BytesIn/BytesOut
+	HasIMAPRead                        // HdrCount..BodyBytes
+	HasIMAPChange                      // Deleted/Expunged/Trashed
+	HasPOP3                            // Top*, Retr*, Del*, MsgCount, Size
+	HasAuth                            // AuthAttempts/AuthFailures
+	HasMail                            // Recipients and Size of a message
 )
 
 // Reset clears e for reuse, keeping nothing from the previous event.

@@ -47,6 +47,7 @@ type wire struct {
 	DelCount     *int64 `json:"del_count,omitempty"`
 	MsgCount     *int64 `json:"msg_count,omitempty"`
 	Size         *int64 `json:"size,omitempty"`
+	Recipients   *int64 `json:"recipients,omitempty"`
 	AuthAttempts *int64 `json:"auth_attempts,omitempty"`
 	AuthFailures *int64 `json:"auth_failures,omitempty"`
 
@@ -177,7 +178,8 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 	w.HdrCount, w.HdrBytes, w.BodyCount, w.BodyBytes = opt(r, c.HdrCount), opt(r, c.HdrBytes), opt(r, c.BodyCount), opt(r, c.BodyBytes)
 	w.Deleted, w.Expunged, w.Trashed = opt(ch, c.Deleted), opt(ch, c.Expunged), opt(ch, c.Trashed)
 	w.TopCount, w.TopBytes, w.RetrCount, w.RetrBytes = opt(p, c.TopCount), opt(p, c.TopBytes), opt(p, c.RetrCount), opt(p, c.RetrBytes)
-	w.DelCount, w.MsgCount, w.Size = opt(p, c.DelCount), opt(p, c.MsgCount), opt(p, c.Size)
+	w.DelCount, w.MsgCount, w.Size = opt(p, c.DelCount), opt(p, c.MsgCount), opt(p || c.Has&HasMail != 0, c.Size)
+	w.Recipients = opt(c.Has&HasMail != 0, c.Recipients)
 	w.AuthAttempts, w.AuthFailures = opt(a, c.AuthAttempts), opt(a, c.AuthFailures)
 	return json.Marshal(&w)
 }
@@ -246,7 +248,14 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	set(HasIMAPRead, &c.HdrCount, w.HdrCount, &c.HdrBytes, w.HdrBytes, &c.BodyCount, w.BodyCount, &c.BodyBytes, w.BodyBytes)
 	set(HasIMAPChange, &c.Deleted, w.Deleted, &c.Expunged, w.Expunged, &c.Trashed, w.Trashed)
 	set(HasPOP3, &c.TopCount, w.TopCount, &c.TopBytes, w.TopBytes, &c.RetrCount, w.RetrCount, &c.RetrBytes, w.RetrBytes,
-		&c.DelCount, w.DelCount, &c.MsgCount, w.MsgCount, &c.Size, w.Size)
+		&c.DelCount, w.DelCount, &c.MsgCount, w.MsgCount)
+	set(HasMail, &c.Recipients, w.Recipients)
+	if w.Size != nil {
+		c.Size = *w.Size
+		if c.Has&HasPOP3 == 0 {
+			c.Has |= HasMail
+		}
+	}
 	set(HasAuth, &c.AuthAttempts, w.AuthAttempts, &c.AuthFailures, w.AuthFailures)
 	return nil
 }

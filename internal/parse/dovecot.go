@@ -223,12 +223,15 @@ func dovecotLogin(p dproc, ev *event.Event) error {
 			ev.Counts.AuthAttempts, ev.Counts.AuthFailures = n, n
 			ev.Counts.Has |= event.HasAuth
 		}
-	case strings.Contains(head, "disallowed plaintext auth"):
+	case strings.Contains(head, "disallowed plaintext auth"), strings.Contains(head, "Plaintext authentication disabled"):
 		ev.Status, ev.StatusDetail = event.Failure, "plaintext auth disallowed"
 	case strings.Contains(head, "proxy dest auth failed"):
 		ev.Status, ev.StatusDetail = event.Failure, "proxy destination auth failed"
 	case strings.Contains(head, "didn't finish SASL auth"):
 		ev.Status, ev.StatusDetail = event.Failure, "SASL auth not finished"
+	case strings.HasPrefix(head, "Login failed"), strings.HasPrefix(head, "Authenticate ") && strings.Contains(head, " failed"):
+		// One failed command within a session; its disconnect line follows.
+		ev.Status, ev.StatusDetail = event.Failure, "auth failed"
 	case strings.Contains(head, "Maximum number of connections") || strings.Contains(head, "Too many connections"):
 		ev.Status, ev.StatusDetail = event.Failure, "connection limit exceeded"
 	case strings.Contains(head, "no auth attempts") || strings.Contains(head, "no_auth_attempts"):
@@ -331,6 +334,9 @@ func loginFields(f string, ev *event.Event) bool {
 // or "… top=0/0, retr=3/1344, del=0/3, size=1296" (POP3).
 func dovecotMail(p dproc, ev *event.Event) error {
 	msg := p.rest
+	if p.name == "submission" && strings.HasPrefix(msg, "Successfully relayed message: ") {
+		return dovecotRelayed(p, msg[len("Successfully relayed message: "):], ev)
+	}
 	if !(strings.HasPrefix(msg, "Disconnected") || strings.HasPrefix(msg, "Logged out") ||
 		strings.HasPrefix(msg, "Connection closed") || strings.HasPrefix(msg, "Server shutting down")) {
 		if p.level == "Warning" || p.level == "Error" || p.level == "Fatal" || p.level == "Panic" {
@@ -404,4 +410,28 @@ func sessionCounts(msg string, c *event.Counts) {
 			}
 		}
 	}
+}
+
+// dovecotRelayed reads the submission service's "Successfully relayed message:
+// from=<s>, size=127, id=…, nrcpt=1, reply=`250 2.0.0 Ok: 337 bytes queued as
+// 5F2F2986613'": mail submitted by the logged-in user. The recipients are not
+// logged; the MTA's queue ID joins this to its delivery lines.
+func dovecotRelayed(p dproc, f string, ev *event.Event) error {
+	ev.Class, ev.Activity, ev.Status = event.ClassEmail, event.EmailSend, event.Success
+	ev.User, ev.Session = p.arg, p.session
+	ev.Sender, _ = valueAfter(f, "from=<", '>')
+	if n, ok := valueAfter(f, ", nrcpt=", ','); ok {
+		if c, ok := count(n); ok {
+			ev.Counts.Recipients, ev.Counts.Has = c, ev.Counts.Has|event.HasMail
+		}
+	}
+	if n, ok := valueAfter(f, ", size=", ','); ok {
+		if c, ok := count(n); ok {
+			ev.Counts.Size, ev.Counts.Has = c, ev.Counts.Has|event.HasMail
+		}
+	}
+	if q, ok := lastValueAfter(f, " queued as ", '\''); ok {
+		ev.QueueID = q
+	}
+	return nil
 }

@@ -31,12 +31,20 @@ func dovecotAuth(p dproc, ev *event.Event) error {
 		ev.StatusDetail = "auth backend error"
 	}
 	ev.User, ev.Src.IP, ev.Session = user, ip, session
+	if raw, ok := strings.CutPrefix(text[strings.Index(text, "(username: ")+1:], "username: "); ok && user == "?" {
+		// The prefix shows "?" for a refused name; the raw name closes the line.
+		ev.User = strings.TrimSuffix(raw, ")")
+	}
 	return nil
 }
 
 // authVerdict classifies the text after a passdb prefix.
 func authVerdict(text string) (string, event.Status) {
 	switch {
+	case strings.HasPrefix(text, disallowedChars):
+		return "invalid user name", event.Failure
+	case strings.Contains(text, "Master user login attempted"):
+		return "master user login refused", event.Failure
 	case containsFold(text, "password mismatch"):
 		return "password mismatch", event.Failure
 	case containsFold(text, "unknown user"), strings.Contains(text, "User not known"):
@@ -53,6 +61,10 @@ func authVerdict(text string) (string, event.Status) {
 	return "", event.StatusUnknown
 }
 
+// disallowedChars starts the auth process's verdict on a name outside
+// auth_username_chars.
+const disallowedChars = "Username character disallowed by auth_username_chars"
+
 // passdbPrefix finds "driver(user,ip[,<session>]): text" in msg. The user is the
 // client's to choose, so it may hold ",1.2.3.4): " itself; the server's text
 // after the real prefix never does, so the last such prefix is the real one.
@@ -60,6 +72,11 @@ func authVerdict(text string) (string, event.Status) {
 // is skipped.
 func passdbPrefix(msg string) (user string, ip netip.Addr, session, text string, ok bool) {
 	end := len(msg)
+	// This verdict ends with the raw name the client sent, "(username: …)", so
+	// the real prefix is the one before the server's wording, not the last.
+	if i := strings.Index(msg, "): "+disallowedChars); i >= 0 {
+		end = i + 3
+	}
 	for {
 		i := strings.LastIndex(msg[:end], "): ")
 		if i < 0 {

@@ -39,6 +39,8 @@ func (postfix) Parse(h *Header, ev *event.Event) error {
 		return postfixScreen(msg, ev)
 	case "smtp", "lmtp", "local", "virtual", "pipe":
 		return postfixDelivery(msg, ev)
+	case "qmgr":
+		return postfixQueued(msg, ev)
 	}
 	return errPostfixOther
 }
@@ -64,10 +66,20 @@ func queuePrefix(msg string) (string, string) {
 	if q == "NOQUEUE" {
 		return "", msg[i+2:]
 	}
+	// Short IDs are hex (1D8CC1CA0A7F), long ones base 52 with digits
+	// (4Lq8yY0Wgfz1xK); "warning" and its kin are all lower case.
+	upperOrDigit := false
 	for _, c := range []byte(q) {
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z':
+			upperOrDigit = true
+		case c >= 'a' && c <= 'z':
+		default:
 			return "", msg
 		}
+	}
+	if !upperOrDigit {
+		return "", msg
 	}
 	return q, msg[i+2:]
 }
@@ -164,7 +176,13 @@ func smtpdWarning(w string, ev *event.Event) error {
 		ev.Reset()
 		return errPostfixSmtpd
 	}
-	mech, reason, ok := strings.Cut(rest[len(sasl):], " authentication failed")
+	body := rest[len(sasl):]
+	if mech, ok := strings.CutSuffix(body, " authentication aborted"); ok && strings.IndexByte(mech, ' ') < 0 {
+		ev.Class, ev.Activity, ev.Status, ev.StatusDetail = event.ClassAuthentication, event.Logon, event.Failure, "auth aborted"
+		ev.AuthMethod = mech
+		return nil
+	}
+	mech, reason, ok := strings.Cut(body, " authentication failed")
 	if !ok || strings.IndexByte(mech, ' ') >= 0 {
 		ev.Reset()
 		return errPostfixSmtpd
@@ -172,9 +190,12 @@ func smtpdWarning(w string, ev *event.Event) error {
 	reason = strings.TrimPrefix(reason, ": ")
 	ev.Class, ev.Activity = event.ClassAuthentication, event.Logon
 	ev.AuthMethod = mech
-	if u, ok := lastValueAfter(reason, ", sasl_username=", ','); ok {
-		ev.User = u
-		reason = reason[:strings.LastIndex(reason, ", sasl_username=")]
+	// sasl_username is the line's last field and the client's to choose: it
+	// runs from the first ", sasl_username=" (the reason before it is the
+	// server's) to the end.
+	if i := strings.Index(reason, ", sasl_username="); i >= 0 {
+		ev.User = reason[i+len(", sasl_username="):]
+		reason = reason[:i]
 	}
 	ev.Reason = reason
 	switch {
@@ -350,6 +371,30 @@ func postfixDelivery(msg string, ev *event.Event) error {
 		ev.Status = event.StatusUnknown
 	default:
 		ev.Status, ev.StatusDetail = event.Failure, st
+	}
+	return nil
+}
+
+// postfixQueued reads qmgr's "QUEUEID: from=<s>, size=285, nrcpt=2 (queue
+// active)": the sender and number of recipients of a message about to be
+// delivered, joined to its submission by the queue ID.
+func postfixQueued(msg string, ev *event.Event) error {
+	qid, rest := queuePrefix(msg)
+	if qid == "" || !strings.HasPrefix(rest, "from=<") {
+		return errPostfixOther
+	}
+	ev.QueueID = qid
+	ev.Sender, _ = valueAfter(rest, "from=<", '>')
+	ev.Class, ev.Activity, ev.Status = event.ClassEmail, event.EmailTrace, event.Success
+	if n, ok := lastValueAfter(rest, ", nrcpt=", ' '); ok {
+		if c, ok := count(n); ok {
+			ev.Counts.Recipients, ev.Counts.Has = c, ev.Counts.Has|event.HasMail
+		}
+	}
+	if n, ok := lastValueAfter(rest, ", size=", ','); ok {
+		if c, ok := count(n); ok {
+			ev.Counts.Size, ev.Counts.Has = c, ev.Counts.Has|event.HasMail
+		}
 	}
 	return nil
 }

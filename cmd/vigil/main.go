@@ -9,6 +9,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -38,17 +39,21 @@ func main() {
 func run(args []string) int {
 	root := newRoot()
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitCode(root.Execute(), os.Stderr)
+}
+
+// exitCode reports err on w and maps it to the exit code.
+func exitCode(err error, w io.Writer) int {
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, errFindings):
 		return exitFindings
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(os.Stderr, "vigil:", trimUsage(err))
+		fmt.Fprintln(w, "vigil:", trimUsage(err))
 		return exitUsage
 	default:
-		fmt.Fprintln(os.Stderr, "vigil:", err)
+		fmt.Fprintln(w, "vigil:", err)
 		return exitFindings
 	}
 }

@@ -217,6 +217,8 @@ func dovecotLogin(p dproc, ev *event.Event) error {
 	case head == "Login" || strings.HasPrefix(head, "Login:"):
 		ev.Status = event.Success
 		return nil
+	case strings.Contains(head, "proxy dest auth failed"):
+		ev.Status, ev.StatusDetail = event.Failure, "proxy destination auth failed"
 	case strings.Contains(head, loginAuthFailed):
 		ev.Status, ev.StatusDetail = event.Failure, "auth failed"
 		if n, ok := attempts(head); ok {
@@ -225,8 +227,6 @@ func dovecotLogin(p dproc, ev *event.Event) error {
 		}
 	case strings.Contains(head, "disallowed plaintext auth"), strings.Contains(head, "Plaintext authentication disabled"):
 		ev.Status, ev.StatusDetail = event.Failure, "plaintext auth disallowed"
-	case strings.Contains(head, "proxy dest auth failed"):
-		ev.Status, ev.StatusDetail = event.Failure, "proxy destination auth failed"
 	case strings.Contains(head, "didn't finish SASL auth"):
 		ev.Status, ev.StatusDetail = event.Failure, "SASL auth not finished"
 	case strings.HasPrefix(head, "Login failed"), strings.HasPrefix(head, "Authenticate ") && strings.Contains(head, " failed"):
@@ -288,21 +288,16 @@ func loginFields(f string, ev *event.Event) bool {
 		return false
 	}
 	ev.Src.IP = ip
-	if strings.HasPrefix(before, "user=<") {
-		end := strings.LastIndex(before, ", method=")
-		if end < 0 {
-			end = len(before) - 2 // ", " before rip=
-		}
-		if end > 6 && before[end-1] == '>' {
-			ev.User = before[6 : end-1]
-		}
-		if end >= 0 && end < len(before) {
-			if m, ok := valueAfter(before[end:], "method=", ','); ok {
-				ev.AuthMethod = m
-			}
-		}
-	} else if m, ok := valueAfter(before, "method=", ','); ok {
-		ev.AuthMethod = m
+	// before is "user=<U>, method=M, " or "user=<U>, " or "method=M, " or "".
+	// A real method is a mechanism name right before rip=; the user name runs
+	// from "user=<" to the ">" before it, whatever it contains.
+	fields := strings.TrimSuffix(before, ", ")
+	if i := strings.LastIndex(fields, "method="); i >= 0 && (i == 0 || strings.HasSuffix(fields[:i], ", ")) && mechName(fields[i+7:]) {
+		ev.AuthMethod = fields[i+7:]
+		fields = strings.TrimSuffix(fields[:i], ", ")
+	}
+	if u, ok := strings.CutPrefix(fields, "user=<"); ok && strings.HasSuffix(u, ">") {
+		ev.User = u[:len(u)-1]
 	}
 	// After rip=: lip, rport, lport, mpid, flags, session; all server-written.
 	for _, part := range strings.Split(after, ", ") {
@@ -321,7 +316,9 @@ func loginFields(f string, ev *event.Event) bool {
 		case "secured", "TLS":
 			ev.Secured = true
 		default:
-			if strings.HasPrefix(k, "TLS") {
+			// "TLS: Disconnected", "TLSv1.3 with cipher …" mean TLS was up;
+			// "TLS handshaking: …" means it never came up.
+			if strings.HasPrefix(k, "TLS: ") || strings.HasPrefix(k, "TLSv") {
 				ev.Secured = true
 			}
 		}
@@ -434,4 +431,18 @@ func dovecotRelayed(p dproc, f string, ev *event.Event) error {
 		ev.QueueID = q
 	}
 	return nil
+}
+
+// mechName reports whether s looks like a SASL mechanism name (RFC 4422:
+// upper-case letters, digits, hyphen and underscore).
+func mechName(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -65,48 +65,104 @@ func authVerdict(text string) (string, event.Status) {
 // auth_username_chars.
 const disallowedChars = "Username character disallowed by auth_username_chars"
 
-// passdbPrefix finds "driver(user,ip[,<session>]): text" in msg. The user is the
-// client's to choose, so it may hold ",1.2.3.4): " itself; the server's text
-// after the real prefix never does, so the last such prefix is the real one.
-// Anything before the driver (2.3's "conn unix:auth-worker (…): auth-worker<N>: ")
-// is skipped.
+// passdbPrefix finds "driver(user,ip[,<session>]): text" in msg, skipping
+// what 2.3 puts before it ("conn unix:auth-worker (…): auth-worker<N>: ").
+//
+// Client text can stand on both sides of the server's: the user inside the
+// prefix (Dovecot does not escape it), and after the verdict the raw name of a
+// refused user ("(username: …)") or, with auth_verbose_passwords, the password
+// ("(given password: …)"). A prefix is taken only if the server text after it,
+// up to such a tail, holds no further "): " (a fake prefix inside a user name
+// is followed by the real one). Among those, a user that fits Dovecot's
+// default auth_username_chars wins (a fake prefix inside a password has the
+// real prefix's tail in its user), else the first.
 func passdbPrefix(msg string) (user string, ip netip.Addr, session, text string, ok bool) {
-	end := len(msg)
-	// This verdict ends with the raw name the client sent, "(username: …)", so
-	// the real prefix is the one before the server's wording, not the last.
-	if i := strings.Index(msg, "): "+disallowedChars); i >= 0 {
-		end = i + 3
+	type cand struct {
+		user, session, text string
+		ip                  netip.Addr
 	}
-	for {
-		i := strings.LastIndex(msg[:end], "): ")
+	var first, last *cand
+	for off := 0; ; {
+		i := strings.Index(msg[off:], "): ")
 		if i < 0 {
-			return "", netip.Addr{}, "", "", false
+			break
 		}
-		end = i
-		inner := msg[:i]
-		sess := ""
-		if strings.HasSuffix(inner, ">") {
-			j := strings.LastIndex(inner, ",<")
-			if j < 0 {
-				continue
-			}
-			sess, inner = inner[j+2:len(inner)-1], inner[:j]
-		}
-		c := strings.LastIndexByte(inner, ',')
-		if c < 0 {
+		i += off
+		off = i + 3
+		u, a, s, ok := passdbInner(msg[:i])
+		if !ok {
 			continue
 		}
-		a, okIP := addr(inner[c+1:])
-		if !okIP {
+		c := &cand{u, s, msg[i+3:], a}
+		last = c
+		if !serverText(c.text) {
 			continue
 		}
-		inner = inner[:c]
-		o := driverOpen(inner)
-		if o < 0 {
-			continue
+		if cleanUser(u) {
+			return c.user, c.ip, c.session, c.text, true
 		}
-		return inner[o+1:], a, sess, msg[i+3:], true
+		if first == nil {
+			first = c
+		}
 	}
+	if first == nil {
+		first = last
+	}
+	if first == nil {
+		return "", netip.Addr{}, "", "", false
+	}
+	return first.user, first.ip, first.session, first.text, true
+}
+
+// serverText reports whether text, the verdict after a passdb prefix, is the
+// server's own wording up to a client-text tail.
+func serverText(text string) bool {
+	for _, tail := range [...]string{" (given password: ", "(username: "} {
+		if i := strings.Index(text, tail); i >= 0 {
+			text = text[:i]
+		}
+	}
+	return !strings.Contains(text, "): ")
+}
+
+// passdbInner reads "… driver(user,ip[,<session>]" (the text before "): ").
+func passdbInner(inner string) (string, netip.Addr, string, bool) {
+	sess := ""
+	if strings.HasSuffix(inner, ">") {
+		j := strings.LastIndex(inner, ",<")
+		if j < 0 {
+			return "", netip.Addr{}, "", false
+		}
+		sess, inner = inner[j+2:len(inner)-1], inner[:j]
+	}
+	c := strings.LastIndexByte(inner, ',')
+	if c < 0 {
+		return "", netip.Addr{}, "", false
+	}
+	a, ok := addr(inner[c+1:])
+	if !ok {
+		return "", netip.Addr{}, "", false
+	}
+	inner = inner[:c]
+	o := driverOpen(inner)
+	if o < 0 {
+		return "", netip.Addr{}, "", false
+	}
+	return inner[o+1:], a, sess, true
+}
+
+// cleanUser reports whether u fits Dovecot's default auth_username_chars
+// (letters, digits, ".-_@"), or is the "?" it logs for a refused name.
+func cleanUser(u string) bool {
+	if u == "?" {
+		return true
+	}
+	for _, c := range []byte(u) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == '@') {
+			return false
+		}
+	}
+	return u != ""
 }
 
 // driverOpen finds the "(" of "driver(" that opens the prefix: the first one
@@ -149,7 +205,7 @@ func pamUnix(msg string, ev *event.Event) error {
 		u, rest := t[:i], t[i+len(" rhost="):]
 		host, tail, _ := strings.Cut(rest, " ")
 		tail = strings.TrimLeft(tail, " ")
-		if tail != "" && tail != "user="+u {
+		if tail != "" && tail != "user="+u && !(u == "" && strings.HasPrefix(tail, "user=")) {
 			continue
 		}
 		ip, ok := addr(host)

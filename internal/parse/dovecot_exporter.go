@@ -78,6 +78,7 @@ func (x *dovecotExporter) Parse(h *Header, ev *event.Event) error {
 	ev.Src.Port = uint16(f.GetUint("remote_port"))
 	ev.Dst.Port = uint16(f.GetUint("local_port"))
 	ev.Service = exporterService(v, f)
+	ev.Host = str(v, "hostname")
 
 	switch name {
 	case "auth_request_finished":
@@ -95,7 +96,8 @@ func (x *dovecotExporter) Parse(h *Header, ev *event.Event) error {
 				ev.Reason = str(f, "error")
 			}
 		}
-		if str(f, "transport") == "secured" || str(f, "transport") == "trusted" {
+		switch str(f, "transport") {
+		case "secured", "trusted", "TLS":
 			ev.Secured = true
 		}
 	case "imap_command_finished":
@@ -126,8 +128,10 @@ func (x *dovecotExporter) Parse(h *Header, ev *event.Event) error {
 		if a := f.Get("mail_age_days"); a != nil && a.Type() == fastjson.TypeNumber {
 			ev.MailAgeDays, ev.HasMailAge = int32(a.GetInt()), true
 		}
+		// reason_code lists the command then the access: ["imap:cmd_uid_fetch",
+		// "imap:fetch_body"]; the last says how the message was read.
 		if rc := f.GetArray("reason_code"); len(rc) > 0 {
-			ev.Command = string(rc[0].GetStringBytes())
+			ev.Command = string(rc[len(rc)-1].GetStringBytes())
 		}
 	default:
 		ev.Reset()

@@ -153,6 +153,7 @@ func smtpdWarning(w string, ev *event.Event) error {
 			return errPostfixNoClient
 		}
 		ev.Src.IP = ip
+		ev.Src.Hostname, _ = valueAfter(w, "hostname ", ' ')
 		ev.Class, ev.Activity, ev.Status, ev.StatusDetail = event.ClassNetwork, event.NetOpen, event.StatusOther, "reverse DNS does not match"
 		return nil
 	}
@@ -252,7 +253,13 @@ func smtpdReject(s string, ev *event.Event) error {
 	ev.Class, ev.Activity, ev.Status = event.ClassEmail, event.EmailReceive, event.Failure
 	ev.Command = cmd
 	reply := strings.TrimPrefix(rest, ": ")
-	if i := strings.LastIndex(reply, "; from=<"); i >= 0 {
+	// Postfix appends the envelope: "; from=<s> to=<r> proto=P helo=<h>", or
+	// only "; proto=P helo=<h>" before MAIL FROM.
+	i := strings.LastIndex(reply, "; from=<")
+	if i < 0 {
+		i = strings.LastIndex(reply, "; proto=")
+	}
+	if i >= 0 {
 		env := reply[i+2:]
 		reply = reply[:i]
 		if v, ok := valueAfter(env, "from=<", '>'); ok {
@@ -307,10 +314,6 @@ func smtpdDisconnect(s string, ev *event.Event) error {
 			ev.Counts.Has |= event.HasAuth
 			if good < total {
 				ev.Status, ev.StatusDetail = event.Failure, "auth failed"
-			}
-		case "commands":
-			if good < total && ev.Status == event.Success {
-				ev.Status, ev.StatusDetail = event.Failure, "commands failed"
 			}
 		}
 	}

@@ -305,9 +305,20 @@ func (d *Decoder) rfc3164(s string, h *Header) (string, bool) {
 	i += 9
 	ns, i := fraction(s, i)
 	ref := d.reference.In(d.loc)
-	t := time.Date(ref.Year(), mon, day, hh, mm, ss, ns, d.loc)
+	y := ref.Year()
+	t := time.Date(y, mon, day, hh, mm, ss, ns, d.loc)
 	if t.Sub(ref) > 24*time.Hour {
-		t = time.Date(ref.Year()-1, mon, day, hh, mm, ss, ns, d.loc)
+		y--
+	}
+	// Feb 29 belongs to the latest leap year not after the reference.
+	for range 8 {
+		if t = time.Date(y, mon, day, hh, mm, ss, ns, d.loc); t.Day() == day {
+			break
+		}
+		y--
+	}
+	if t.Day() != day {
+		return "", false
 	}
 	h.Time, h.HasTime, h.Style = t, true, StyleRFC3164
 	return skipSpace(s, i)

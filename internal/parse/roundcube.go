@@ -77,9 +77,12 @@ func (roundcube) Parse(h *Header, ev *event.Event) error {
 // line cut short ends with the address instead.
 func roundcubeIMAPError(s string, ev *event.Event) error {
 	// Drop the code location: " in /path/file.php on line 205 (POST /…)".
+	// With it, the line is whole and the address must be followed by the IMAP
+	// server's reply; without it, the line may end at the address.
+	whole := false
 	if i := strings.LastIndex(s, " on line "); i >= 0 {
 		if j := strings.LastIndex(s[:i], " in "); j >= 0 {
-			s = s[:j]
+			s, whole = s[:j], true
 		}
 	}
 	replyFollows := func(after string) bool {
@@ -102,10 +105,11 @@ func roundcubeIMAPError(s string, ev *event.Event) error {
 		}
 		return after == "" || after == "."
 	}
-	user, ip, ok := lastFrom(s, replyFollows)
-	if !ok {
-		user, ip, ok = lastFrom(s, atEnd)
+	follows := replyFollows
+	if !whole {
+		follows = func(after string) bool { return replyFollows(after) || atEnd(after) }
 	}
+	user, ip, ok := lastFrom(s, follows)
 	if !ok {
 		ev.Reset()
 		return errRoundcubeNoClient

@@ -393,7 +393,8 @@ func (d *Decoder) tai64n(s string, h *Header) (string, bool) {
 		}
 	}
 	const base = 1<<62 + 10
-	if secs < base || secs-base > 1<<40 || nanos >= 1e9 {
+	const maxUnix = 253402300799 // 9999-12-31T23:59:59Z, the last instant RFC 3339 can write
+	if secs < base || secs-base > maxUnix || nanos >= 1e9 {
 		return "", false
 	}
 	h.Time = time.Unix(int64(secs-base), int64(nanos)).UTC()

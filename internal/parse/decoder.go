@@ -56,6 +56,9 @@ type Decoder struct {
 	reference time.Time
 	zones     fixedZones
 	parsers   []Parser
+	// h is the current line's header, kept here so that handing it to the
+	// parsers' interface methods does not allocate one per line.
+	h Header
 }
 
 // NewDecoder returns a Decoder for opts; the error wraps ErrUnknownFormat.
@@ -121,15 +124,16 @@ func (d *Decoder) Decode(line string, ev *event.Event) (string, error) {
 	if strings.TrimSpace(line) == "" {
 		return "", errEmpty
 	}
-	var h Header
-	if !d.header(line, &h) {
+	h := &d.h
+	*h = Header{}
+	if !d.header(line, h) {
 		return "", errBadTime
 	}
 	for _, p := range d.parsers {
-		if !p.Claims(&h) {
+		if !p.Claims(h) {
 			continue
 		}
-		if err := p.Parse(&h, ev); err != nil {
+		if err := p.Parse(h, ev); err != nil {
 			return p.Name(), err
 		}
 		if ev.Time.IsZero() && h.HasTime {

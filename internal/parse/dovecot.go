@@ -300,7 +300,7 @@ func loginFields(f string, ev *event.Event) bool {
 		ev.User = u[:len(u)-1]
 	}
 	// After rip=: lip, rport, lport, mpid, flags, session; all server-written.
-	for _, part := range strings.Split(after, ", ") {
+	for part := range strings.SplitSeq(after, ", ") {
 		k, v, _ := strings.Cut(part, "=")
 		switch k {
 		case "lip":

@@ -298,7 +298,7 @@ func smtpdDisconnect(s string, ev *event.Event) error {
 		return errPostfixNoClient
 	}
 	ev.Class, ev.Activity, ev.Status = event.ClassNetwork, event.NetClose, event.Success
-	for _, kv := range strings.Fields(rest) {
+	for kv := range strings.FieldsSeq(rest) {
 		k, v, _ := strings.Cut(kv, "=")
 		good, total, ok := pair(v)
 		if !ok {

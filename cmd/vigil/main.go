@@ -50,10 +50,10 @@ func exitCode(err error, w io.Writer) int {
 	case errors.Is(err, errFindings):
 		return exitFindings
 	case errors.Is(err, errUsage):
-		fmt.Fprintln(w, "vigil:", trimUsage(err))
+		_, _ = fmt.Fprintln(w, "vigil:", trimUsage(err)) // nowhere left to report a failed write to stderr
 		return exitUsage
 	default:
-		fmt.Fprintln(w, "vigil:", err)
+		_, _ = fmt.Fprintln(w, "vigil:", err) // as above
 		return exitFindings
 	}
 }

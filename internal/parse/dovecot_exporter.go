@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"math"
 	"strings"
 	"time"
 
@@ -75,8 +76,8 @@ func (x *dovecotExporter) Parse(h *Header, ev *event.Event) error {
 	if a, ok := addr(str(f, "local_ip")); ok {
 		ev.Dst.IP = a
 	}
-	ev.Src.Port = uint16(f.GetUint("remote_port"))
-	ev.Dst.Port = uint16(f.GetUint("local_port"))
+	ev.Src.Port = clampU16(f.GetUint("remote_port"))
+	ev.Dst.Port = clampU16(f.GetUint("local_port"))
 	ev.Service = exporterService(v, f)
 	ev.Host = str(v, "hostname")
 
@@ -114,19 +115,19 @@ func (x *dovecotExporter) Parse(h *Header, ev *event.Event) error {
 			ev.Status = event.Failure
 			ev.StatusDetail = "command " + str(f, "tagged_reply_state")
 		}
-		ev.Counts.BytesIn = int64(f.GetUint("bytes_in"))
-		ev.Counts.BytesOut = int64(f.GetUint("bytes_out"))
+		ev.Counts.BytesIn = clampI64(f.GetUint("bytes_in"))
+		ev.Counts.BytesOut = clampI64(f.GetUint("bytes_out"))
 		ev.Counts.Has |= event.HasTraffic
 	case "mail_opened":
 		ev.Class, ev.Activity, ev.Status = event.ClassDatastore, event.APIRead, event.Success
 		ev.Mailbox = str(f, "mailbox")
-		ev.UID = uint32(f.GetUint("uid"))
-		ev.Seq = uint32(f.GetUint("seq"))
+		ev.UID = clampU32(f.GetUint("uid"))
+		ev.Seq = clampU32(f.GetUint("seq"))
 		if ev.UID == 0 {
 			return errExporterFields
 		}
 		if a := f.Get("mail_age_days"); a != nil && a.Type() == fastjson.TypeNumber {
-			ev.MailAgeDays, ev.HasMailAge = int32(a.GetInt()), true
+			ev.MailAgeDays, ev.HasMailAge = clampI32(a.GetInt()), true
 		}
 		// reason_code lists the command then the access: ["imap:cmd_uid_fetch",
 		// "imap:fetch_body"]; the last says how the message was read.
@@ -188,4 +189,31 @@ func imapActivity(cmd string) event.Activity {
 		return event.APIDelete
 	}
 	return event.ActivityOther
+}
+
+// Numbers from JSON are the client's or a broken server's to choose; out of
+// range they become 0 (or the nearest bound), never a wrapped value.
+func clampU16(v uint) uint16 {
+	if v > math.MaxUint16 {
+		return 0
+	}
+	return uint16(v)
+}
+
+func clampU32(v uint) uint32 {
+	if v > math.MaxUint32 {
+		return 0
+	}
+	return uint32(v)
+}
+
+func clampI64(v uint) int64 {
+	if v > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(v)
+}
+
+func clampI32(v int) int32 {
+	return int32(max(math.MinInt32, min(v, math.MaxInt32)))
 }

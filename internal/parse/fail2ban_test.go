@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,9 +79,11 @@ func TestFail2banCases(t *testing.T) {
 				t.Fatalf("%s:%d: %v", file, n, err)
 			}
 			total++
-			t.Run(file+"/"+itoa(n), func(t *testing.T) { checkFail2ban(t, c, berlin) })
+			t.Run(file+"/"+strconv.Itoa(n), func(t *testing.T) { checkFail2ban(t, c, berlin) })
 		}
-		f.Close()
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
 		if err := sc.Err(); err != nil {
 			t.Fatal(err)
 		}
@@ -88,15 +91,6 @@ func TestFail2banCases(t *testing.T) {
 	if total < 70 {
 		t.Fatalf("read only %d cases; the data set has 80", total)
 	}
-}
-
-func itoa(n int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(n)) }
-
-func fmtInt(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return fmtInt(n/10) + string(rune('0'+n%10))
 }
 
 func checkFail2ban(t *testing.T, c fail2banCase, loc *time.Location) {

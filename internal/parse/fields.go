@@ -16,7 +16,9 @@ func addr(s string) (netip.Addr, bool) {
 	if err != nil {
 		return netip.Addr{}, false
 	}
-	return a.Unmap(), true
+	// A zone (fe80::1%eth0) names an interface of the logging host, not part
+	// of the client's address.
+	return a.WithZone("").Unmap(), true
 }
 
 // port parses a TCP port number.

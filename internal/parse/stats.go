@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -76,25 +77,26 @@ func (s *Stats) WriteSummary(w io.Writer) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "format\tread\tparsed\tunparsed\tignored\t")
+	// Built in memory (writes to a buffer cannot fail), written once.
+	var b bytes.Buffer
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "format\tread\tparsed\tunparsed\tignored")
 	for _, n := range names {
 		f := s.formats[n]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", n, f.Read, f.Parsed, f.Unparsed, f.Ignored)
+		_, _ = fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\n", n, f.Read, f.Parsed, f.Unparsed, f.Ignored)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	_ = tw.Flush()
 	for _, n := range names {
 		f := s.formats[n]
 		for _, r := range sortedKeys(f.UnparsedReasons) {
-			fmt.Fprintf(w, "  %s unparsed: %s: %d\n", n, r, f.UnparsedReasons[r])
+			fmt.Fprintf(&b, "  %s unparsed: %s: %d\n", n, r, f.UnparsedReasons[r])
 		}
 		for _, r := range sortedKeys(f.IgnoredReasons) {
-			fmt.Fprintf(w, "  %s ignored: %s: %d\n", n, r, f.IgnoredReasons[r])
+			fmt.Fprintf(&b, "  %s ignored: %s: %d\n", n, r, f.IgnoredReasons[r])
 		}
 	}
-	return nil
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 func sortedKeys(m map[string]int64) []string {

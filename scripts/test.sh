@@ -6,6 +6,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 fuzztime=${FUZZTIME:-10s}
 
 echo "+ go test -count=1 ${*:+$* }./..."

@@ -28,8 +28,8 @@ VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
 
 TOOLS="$PWD/.tools"
 export GOBIN="$TOOLS/bin"
-# Build with the Go in PATH; never fetch another toolchain.
-export GOTOOLCHAIN=local
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
 mkdir -p "$GOBIN"
 
 # install_tool NAME MODULE VERSION PACKAGE
@@ -37,9 +37,11 @@ mkdir -p "$GOBIN"
 install_tool() {
 	local name=$1 mod=$2 version=$3 pkg=$4
 	local bin="$GOBIN/$name"
+	# Built from MODULE@VERSION with this toolchain (a linter built with an
+	# older Go cannot read the newer standard library's export data).
 	if [[ -x $bin ]] &&
-		go version -m "$bin" 2>/dev/null | awk -v m="$mod" -v v="$version" \
-			'$1 == "mod" && $2 == m && $3 == v { found = 1 } END { exit !found }'; then
+		go version -m "$bin" 2>/dev/null | awk -v m="$mod" -v v="$version" -v g="$GOTOOLCHAIN" \
+			'NR == 1 && $2 == g { tc = 1 } $1 == "mod" && $2 == m && $3 == v { found = 1 } END { exit !(found && tc) }'; then
 		echo "tools: $name $version already installed"
 		return 0
 	fi
@@ -52,23 +54,30 @@ install_tool golangci-lint "$GOLANGCI_LINT_MOD" "$GOLANGCI_LINT_VERSION" \
 install_tool govulncheck "$GOVULNCHECK_MOD" "$GOVULNCHECK_VERSION" \
 	"$GOVULNCHECK_MOD/cmd/govulncheck"
 
-# The vulnerability data, fetched once per VULNDB_VERSION.
+# The vulnerability data, fetched and indexed once per VULNDB_VERSION:
+# govulncheck needs a v1 database (index/db.json, index/modules.json, ID/*.json),
+# which vulndb's own cmd/indexdb builds from the module's data/osv folder. A
+# bare folder of OSV files is silently read as an empty database.
 vulndb="$TOOLS/vulndb"
 stamp="$TOOLS/vulndb.version"
-if [[ -d $vulndb/ && -f $stamp && $(<"$stamp") == "$VULNDB_VERSION" ]]; then
+if [[ -f $vulndb/index/modules.json && -f $stamp && $(<"$stamp") == "$VULNDB_VERSION" ]]; then
 	echo "tools: vulndb $VULNDB_VERSION already present"
 else
-	echo "tools: go mod download $VULNDB_MOD@$VULNDB_VERSION"
-	# Download outside this module so go.mod and go.sum are never touched.
+	echo "tools: building vulndb $VULNDB_VERSION with $VULNDB_MOD/cmd/indexdb"
+	# Work outside this module so go.mod and go.sum are never touched.
 	tmp=$(mktemp -d)
-	src=$(cd "$tmp" && go mod download -json "$VULNDB_MOD@$VULNDB_VERSION" |
-		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-	rmdir "$tmp"
-	if [[ -z $src || ! -d $src/data/osv ]]; then
-		echo "tools: no data/osv in $VULNDB_MOD@$VULNDB_VERSION" >&2
-		exit 1
-	fi
-	rm -rf "$vulndb" "$stamp"
-	ln -s "$src/data/osv" "$vulndb"
+	(
+		cd "$tmp"
+		go mod init vulndb-index >/dev/null 2>&1
+		src=$(go mod download -json "$VULNDB_MOD@$VULNDB_VERSION" |
+			sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+		if [[ -z $src || ! -d $src/data/osv ]]; then
+			echo "tools: no data/osv in $VULNDB_MOD@$VULNDB_VERSION" >&2
+			exit 1
+		fi
+		rm -rf "$vulndb" "$stamp"
+		GOFLAGS=-mod=mod go run "$VULNDB_MOD/cmd/indexdb@$VULNDB_VERSION" -vulns "$src/data/osv" -out "$vulndb"
+	)
+	rm -rf "$tmp"
 	echo "$VULNDB_VERSION" >"$stamp"
 fi

@@ -186,10 +186,9 @@ func (dovecot) Parse(h *Header, ev *event.Event) error {
 	return errDovecotProcess
 }
 
-// Login-process outcomes, found in the parenthesized reason or the message start.
-var (
-	loginAuthFailed = "auth failed"
-)
+// loginAuthFailed is the login processes' wording for failed attempts:
+// "(auth failed, 3 attempts in 16 secs)".
+const loginAuthFailed = "auth failed"
 
 // dovecotLogin reads a login process line: "Login: user=<u>, method=…, rip=…"
 // or a disconnect before login, "Disconnected (auth failed, 1 attempts in 2

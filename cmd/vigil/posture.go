@@ -230,6 +230,9 @@ func writeTable(w io.Writer, r *posture.Report) {
 	for _, s := range r.Reasons {
 		p("  - %s\n", s)
 	}
+	if r.Advice != "" {
+		p("  What to do: %s\n", r.Advice)
+	}
 	if len(r.Findings) > 0 {
 		p("\n")
 		tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)

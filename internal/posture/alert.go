@@ -77,11 +77,11 @@ func Alerts(r *Report, th Thresholds) []Alert {
 	}
 	if th.KEVPastDue && len(kev) > 0 {
 		out = append(out, Alert{Time: at, Host: r.Host, Rule: "posture.kev-past-due", Severity: "critical",
-			Title: fmt.Sprintf("%d actively exploited vulnerabilities past their CISA due date on %s", len(kev), r.Host), Evidence: kev})
+			Title: fmt.Sprintf("%s past the CISA due date on %s", plural(len(kev), "actively exploited vulnerability", "actively exploited vulnerabilities"), r.Host), Evidence: kev})
 	}
 	if th.CriticalOverdue && len(crit) > 0 {
 		out = append(out, Alert{Time: at, Host: r.Host, Rule: "posture.critical-overdue", Severity: "high",
-			Title: fmt.Sprintf("%d critical security fixes overdue on %s", len(crit), r.Host), Evidence: crit})
+			Title: fmt.Sprintf("%s overdue on %s", plural(len(crit), "critical security fix", "critical security fixes"), r.Host), Evidence: crit})
 	}
 	return out
 }

@@ -116,6 +116,33 @@ func grade(r *Report, haveHistory bool) {
 		reasons = append(reasons, "No known security fixes are waiting to be installed.")
 	}
 	r.Grade, r.Verdict, r.Reasons = g, verdicts[g], reasons
+	r.Advice = advice(r)
+}
+
+// advice says what to do first, in a sentence.
+func advice(r *Report) string {
+	if r.Grade <= "B" {
+		return ""
+	}
+	base, _, _ := strings.Cut(r.OS, ":")
+	var s string
+	switch base {
+	case "Debian", "Ubuntu":
+		s = "Install the waiting updates now (apt update, then apt upgrade) and switch on automatic security updates (the unattended-upgrades package)."
+	case "Alpine":
+		s = "Install the waiting updates now (apk update, then apk upgrade) and schedule them to run daily."
+	case "AlmaLinux", "Rocky Linux", "Red Hat":
+		s = "Install the waiting updates now (dnf upgrade --security) and switch on dnf-automatic."
+	default:
+		s = "Install the waiting security updates now, and schedule them to run automatically."
+	}
+	for _, f := range r.Findings {
+		if f.Ecosystem == vulndb.ExchangeEcosystem && f.FixedVersion != "" {
+			s += " For Exchange, install the security updates listed (Microsoft's Exchange Server build numbers page says which build each one brings)."
+			break
+		}
+	}
+	return s
 }
 
 // age says how long from a to b in words: "13 months", "3 weeks", "5 days".
@@ -126,6 +153,8 @@ func age(a, b time.Time) string {
 	}
 	d := days(a, b)
 	switch {
+	case months >= 24 && months%12 == 0:
+		return fmt.Sprintf("%d years", months/12)
 	case months >= 24:
 		return fmt.Sprintf("%d years and %s", months/12, plural(months%12, "month", "months"))
 	case months >= 2:
@@ -185,7 +214,11 @@ func listFindings(fs []Finding, withDue bool) string {
 			break
 		}
 		var detail []string
-		detail = append(detail, primaryCVE(f))
+		if withDue && f.KEVCVE != "" {
+			detail = append(detail, f.KEVCVE)
+		} else {
+			detail = append(detail, primaryCVE(f))
+		}
 		if withDue && f.KEVDueDate != nil {
 			detail = append(detail, "due "+longDate(f.KEVDueDate.Time))
 		}

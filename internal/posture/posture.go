@@ -123,7 +123,9 @@ type Finding struct {
 	FixAvailableSince *Date `json:"fix_available_since"`
 	KEV               bool  `json:"kev"`
 	KEVDueDate        *Date `json:"kev_due_date"`
-	KEVRansomware     bool  `json:"kev_ransomware"`
+	// KEVCVE is the CVE the KEV catalogue lists.
+	KEVCVE        string `json:"kev_cve,omitempty"`
+	KEVRansomware bool   `json:"kev_ransomware"`
 	// PatchLagDays is days since the fix became available; nil without a fix.
 	PatchLagDays *int `json:"patch_lag_days"`
 	// SLADays is the deadline the policy sets for this severity, 0 for none.
@@ -135,8 +137,8 @@ type Finding struct {
 // Date is a calendar date, written as YYYY-MM-DD.
 type Date struct{ time.Time }
 
-// MarshalText writes YYYY-MM-DD.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
+// MarshalJSON writes "YYYY-MM-DD" (and overrides time.Time's own).
+func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.Format(time.DateOnly) + `"`), nil }
 
 func datePtr(t time.Time) *Date {
 	if t.IsZero() {
@@ -160,6 +162,8 @@ type Report struct {
 	Grade   string   `json:"grade"`
 	Verdict string   `json:"verdict"`
 	Reasons []string `json:"reasons"`
+	// Advice says what to do first; empty for grades A and B.
+	Advice string `json:"advice,omitempty"`
 	// DaysSinceLastUpdate is nil when no history says.
 	DaysSinceLastUpdate         *int                `json:"days_since_last_update"`
 	LastUpdate                  *Date               `json:"last_update"`
@@ -329,6 +333,7 @@ func (a *Assessor) finding(p inventory.Package, src, ver string, m vulndb.Match)
 	if k := a.opts.KEV.Lookup(now, v.IDs()...); k != nil {
 		f.KEV = true
 		f.KEVDueDate = datePtr(k.DueDate)
+		f.KEVCVE = k.CVE
 		f.KEVRansomware = k.Ransomware
 		if a.opts.Policy.KEVPastDue && now.After(k.DueDate) {
 			f.Overdue = true

@@ -133,10 +133,30 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 		}
 	}
 
+	// Inventories first: the OSV index then keeps only their packages.
+	type host struct {
+		inv  *inventory.Inventory
+		path string
+	}
+	var hosts []host
+	var invs []*inventory.Inventory
+	for _, path := range args {
+		inv, errs, err := inventory.Load(path)
+		report(errs)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if f.os != "" && (inv.OS == "" || strings.EqualFold(f.os, inv.OS)) {
+			inv.SetOS(f.os)
+		}
+		hosts = append(hosts, host{inv, path})
+		invs = append(invs, inv)
+	}
+
 	opts := posture.Options{Now: now, Logger: log, Policy: f.policy}
 	opts.Policy.KEVPastDue = !f.noKEVDue
 	if len(f.osv) > 0 {
-		db := vulndb.New(vulndb.Options{Logger: log})
+		db := vulndb.New(vulndb.Options{Logger: log, Want: posture.Wanted(invs...)})
 		for _, p := range f.osv {
 			errs, err := db.Load(p)
 			report(errs)
@@ -144,7 +164,8 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 				return usageErrorf("--osv %s: %v", p, err)
 			}
 		}
-		_, _ = fmt.Fprintf(stderr, "vigil posture: %d OSV records loaded (%d withdrawn skipped)\n", db.Records(), db.Withdrawn()) // progress on stderr
+		_, _ = fmt.Fprintf(stderr, "vigil posture: %d OSV records read, %d about these hosts' packages (%d withdrawn skipped)\n",
+			db.Records()+db.Dropped(), db.Records(), db.Withdrawn()) // progress on stderr
 		opts.OSV = db
 	} else {
 		_, _ = fmt.Fprintln(stderr, "vigil posture: no --osv data given: only Exchange builds and update age are judged") // as above
@@ -171,15 +192,8 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 
 	out := bufio.NewWriter(stdout)
 	worst := ""
-	for _, path := range args {
-		inv, errs, err := inventory.Load(path)
-		report(errs)
-		if err != nil {
-			return usageErrorf("%v", err)
-		}
-		if f.os != "" && (inv.OS == "" || strings.EqualFold(f.os, inv.OS)) {
-			inv.SetOS(f.os)
-		}
+	for _, h := range hosts {
+		inv, path := h.inv, h.path
 		if inv.OS == "" && len(inv.Packages) > 0 && opts.OSV != nil {
 			_, _ = fmt.Fprintf(stderr, "vigil posture: %s: cannot tell the OS release; give --os (e.g. Debian:12)\n", path) // as above
 		}

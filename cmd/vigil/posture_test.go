@@ -30,7 +30,7 @@ func TestPostureFoundingCase(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
 	}
-	if !strings.Contains(errOut, "9 OSV records loaded (1 withdrawn skipped)") {
+	if !strings.Contains(errOut, "9 OSV records read, 7 about these hosts' packages (1 withdrawn skipped)") {
 		t.Errorf("stderr: %s", errOut)
 	}
 

@@ -25,6 +25,10 @@ const maxRecord = 64 << 20
 type Options struct {
 	// Logger receives one line per file that could not be read; nil discards.
 	Logger *slog.Logger
+	// Want, when set, limits the index to the packages it accepts (the
+	// source packages of the hosts being judged): records about other
+	// packages are read and dropped, which keeps memory small. Nil keeps all.
+	Want func(ecosystem, name string) bool
 }
 
 // DB is OSV data indexed by ecosystem and package name.
@@ -33,8 +37,11 @@ type DB struct {
 	records   int
 	withdrawn int
 	log       *slog.Logger
+	want      func(ecosystem, name string) bool
 	parser    fastjson.Parser
 	buf       []byte
+	strs      map[string]string // interned ecosystem and package names
+	dropped   int
 }
 
 type ref struct {
@@ -47,8 +54,23 @@ func New(opts Options) *DB {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &DB{idx: map[string]map[string][]ref{}, log: opts.Logger}
+	return &DB{idx: map[string]map[string][]ref{}, log: opts.Logger, want: opts.Want, strs: map[string]string{}}
 }
+
+// intern returns a shared copy of b's string: ecosystem and package names
+// repeat across thousands of records.
+func (db *DB) intern(b []byte) string {
+	if s, ok := db.strs[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	db.strs[s] = s
+	return s
+}
+
+// Dropped returns how many records were read but not kept because
+// Options.Want accepted none of their packages.
+func (db *DB) Dropped() int { return db.dropped }
 
 // Records returns how many records are loaded (withdrawn ones excluded).
 func (db *DB) Records() int { return db.records }
@@ -109,11 +131,19 @@ func (db *DB) loadFile(path string) ([]error, error) {
 }
 
 func (db *DB) loadZip(path string) ([]error, error) {
-	zr, err := zip.OpenReader(path)
+	f, err := os.Open(path) //nolint:gosec // the user names the OSV data to read
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }() // read-only
+	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	defer func() { _ = zr.Close() }() // read-only
+	zr, err := zip.NewReader(&windowReaderAt{f: f}, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
 	var errs []error
 	for _, zf := range zr.File {
 		if !strings.HasSuffix(zf.Name, ".json") {
@@ -129,9 +159,18 @@ func (db *DB) loadZip(path string) ([]error, error) {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			continue
 		}
-		err = db.readRecord(rc, name)
+		size := int(zf.UncompressedSize64) //nolint:gosec // at most maxRecord, checked above
+		if cap(db.buf) < size {
+			db.buf = make([]byte, size, size*2)
+		}
+		buf := db.buf[:size]
+		_, err = io.ReadFull(rc, buf)
 		_ = rc.Close() // read-only
 		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		if err := db.AddJSON(buf, name); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -160,14 +199,27 @@ func (db *DB) AddJSON(data []byte, name string) error {
 	if v.Type() != fastjson.TypeObject {
 		return fmt.Errorf("%s: %w: not a JSON object", name, ErrFormat)
 	}
-	vu := &Vuln{ID: string(v.GetStringBytes("id"))}
-	if vu.ID == "" {
+	id := v.GetStringBytes("id")
+	if len(id) == 0 {
 		return fmt.Errorf("%s: %w: record has no id", name, ErrFormat)
 	}
 	if w := v.GetStringBytes("withdrawn"); len(w) > 0 {
 		db.withdrawn++
 		return nil
 	}
+	var affs []affected
+	for _, a := range v.GetArray("affected") {
+		if af, ok := db.affected(a); ok {
+			affs = append(affs, af)
+		}
+	}
+	if len(affs) == 0 {
+		if db.want != nil {
+			db.dropped++
+		}
+		return nil
+	}
+	vu := &Vuln{ID: string(id), affected: affs}
 	for _, key := range []string{"aliases", "upstream"} {
 		for _, a := range v.GetArray(key) {
 			if s := string(a.GetStringBytes()); s != "" && s != vu.ID && !contains(vu.Aliases, s) {
@@ -193,63 +245,6 @@ func (db *DB) AddJSON(data []byte, name string) error {
 	if vu.Severity == SeverityUnknown {
 		vu.Severity = ParseSeverity(string(v.GetStringBytes("database_specific", "severity")))
 	}
-	for _, a := range v.GetArray("affected") {
-		eco := NormalizeEcosystem(string(a.GetStringBytes("package", "ecosystem")))
-		pkg := string(a.GetStringBytes("package", "name"))
-		if eco == "" || pkg == "" {
-			continue
-		}
-		af := affected{eco: eco, pkg: pkg}
-		af.severity = ParseSeverity(string(a.GetStringBytes("ecosystem_specific", "urgency")))
-		if af.severity == SeverityUnknown {
-			af.severity = ParseSeverity(string(a.GetStringBytes("ecosystem_specific", "severity")))
-		}
-		if af.severity == SeverityUnknown {
-			af.severity = ParseSeverity(string(a.GetStringBytes("database_specific", "severity")))
-		}
-		for _, r := range a.GetArray("ranges") {
-			typ := string(r.GetStringBytes("type"))
-			if typ != "ECOSYSTEM" && typ != "SEMVER" {
-				continue // GIT ranges name commits, not package versions
-			}
-			var vr vrange
-			for _, e := range r.GetArray("events") {
-				o := e.GetObject()
-				if o == nil {
-					continue
-				}
-				o.Visit(func(k []byte, val *fastjson.Value) {
-					s := string(val.GetStringBytes())
-					if s == "" {
-						return
-					}
-					switch string(k) {
-					case "introduced":
-						vr.events = append(vr.events, event{introduced, s})
-					case "fixed":
-						vr.events = append(vr.events, event{fixed, s})
-					case "last_affected":
-						vr.events = append(vr.events, event{lastAffected, s})
-					case "limit":
-						vr.events = append(vr.events, event{limit, s})
-					}
-				})
-			}
-			if len(vr.events) > 0 {
-				af.ranges = append(af.ranges, vr)
-			}
-		}
-		for _, ver := range a.GetArray("versions") {
-			af.versions = append(af.versions, string(ver.GetStringBytes()))
-		}
-		if len(af.ranges) == 0 && len(af.versions) == 0 {
-			continue
-		}
-		vu.affected = append(vu.affected, af)
-	}
-	if len(vu.affected) == 0 {
-		return nil
-	}
 	db.records++
 	for i, af := range vu.affected {
 		m := db.idx[af.eco]
@@ -260,6 +255,66 @@ func (db *DB) AddJSON(data []byte, name string) error {
 		m[af.pkg] = append(m[af.pkg], ref{vu, int32(i)}) //nolint:gosec // a record with 2^31 affected entries is over maxRecord
 	}
 	return nil
+}
+
+// affected reads one entry of a record's affected list; ok is false for an
+// entry without package, without comparable ranges or versions, or one
+// Options.Want does not accept.
+func (db *DB) affected(a *fastjson.Value) (affected, bool) {
+	ecoB, pkgB := a.GetStringBytes("package", "ecosystem"), a.GetStringBytes("package", "name")
+	if len(ecoB) == 0 || len(pkgB) == 0 {
+		return affected{}, false
+	}
+	eco, pkg := db.intern(bytes.TrimSuffix(ecoB, []byte(":LTS"))), db.intern(pkgB)
+	if db.want != nil && !db.want(eco, pkg) {
+		return affected{}, false
+	}
+	af := affected{eco: eco, pkg: pkg}
+	for _, path := range [][]string{{"ecosystem_specific", "urgency"}, {"ecosystem_specific", "severity"}, {"database_specific", "severity"}} {
+		if af.severity = ParseSeverity(string(a.GetStringBytes(path...))); af.severity != SeverityUnknown {
+			break
+		}
+	}
+	for _, r := range a.GetArray("ranges") {
+		typ := string(r.GetStringBytes("type"))
+		if typ != "ECOSYSTEM" && typ != "SEMVER" {
+			continue // GIT ranges name commits, not package versions
+		}
+		var vr vrange
+		for _, e := range r.GetArray("events") {
+			o := e.GetObject()
+			if o == nil {
+				continue
+			}
+			o.Visit(func(k []byte, val *fastjson.Value) {
+				s := string(val.GetStringBytes())
+				if s == "" {
+					return
+				}
+				switch string(k) {
+				case "introduced":
+					vr.events = append(vr.events, event{introduced, s})
+				case "fixed":
+					vr.events = append(vr.events, event{fixed, s})
+				case "last_affected":
+					vr.events = append(vr.events, event{lastAffected, s})
+				case "limit":
+					vr.events = append(vr.events, event{limit, s})
+				}
+			})
+		}
+		if len(vr.events) > 0 {
+			af.ranges = append(af.ranges, vr)
+		}
+	}
+	if len(af.ranges) == 0 {
+		// Only an entry without comparable ranges needs its version list:
+		// where there are ranges, the list enumerates them.
+		for _, ver := range a.GetArray("versions") {
+			af.versions = append(af.versions, string(ver.GetStringBytes()))
+		}
+	}
+	return af, len(af.ranges) > 0 || len(af.versions) > 0
 }
 
 func contains(s []string, x string) bool {
@@ -334,4 +389,38 @@ func (db *DB) Affecting(eco, name, version string) ([]Match, error) {
 		out = append(out, Match{Vuln: r.v, Fixed: fix, Severity: sev})
 	}
 	return out, firstErr
+}
+
+// windowReaderAt serves reads from a window of the file it refills in large
+// blocks: zip entries are read in file order, and OSV's entries are small,
+// so reading each through its own system calls would cost more than
+// inflating it.
+type windowReaderAt struct {
+	f   *os.File
+	buf []byte
+	off int64 // file offset of buf[0]
+}
+
+const zipWindow = 4 << 20
+
+func (w *windowReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= w.off && off+int64(len(p)) <= w.off+int64(len(w.buf)) {
+		return copy(p, w.buf[off-w.off:]), nil
+	}
+	if len(p) > zipWindow {
+		return w.f.ReadAt(p, off)
+	}
+	if cap(w.buf) < zipWindow {
+		w.buf = make([]byte, zipWindow)
+	}
+	n, err := w.f.ReadAt(w.buf[:zipWindow], off)
+	w.buf, w.off = w.buf[:n], off
+	if n >= len(p) {
+		return copy(p, w.buf), nil
+	}
+	copy(p, w.buf)
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
 }

@@ -151,15 +151,15 @@ func (h *heapPeak) end() uint64 {
 //
 //	go test ./internal/posture -run '^$' -bench Posture -benchtime 5x -cpu 1
 func BenchmarkPosture2000x60000(b *testing.B) {
-	b.Run("index=host", func(b *testing.B) { benchPosture(b, true) })
-	b.Run("index=all", func(b *testing.B) { benchPosture(b, false) })
+	zpath := filepath.Join(b.TempDir(), "all.zip")
+	writeBenchOSV(b, zpath)
+	b.Run("index=host", func(b *testing.B) { benchPosture(b, zpath, true) })
+	b.Run("index=all", func(b *testing.B) { benchPosture(b, zpath, false) })
 }
 
 // benchPosture runs the benchmark with the index limited to the host's
 // packages (what 'vigil posture' does) or holding every record.
-func benchPosture(b *testing.B, filter bool) {
-	zpath := filepath.Join(b.TempDir(), "all.zip")
-	writeBenchOSV(b, zpath)
+func benchPosture(b *testing.B, zpath string, filter bool) {
 	st, err := os.Stat(zpath)
 	if err != nil {
 		b.Fatal(err)

@@ -404,20 +404,20 @@ func (a *Assessor) fixesSomething(eco, name, from, to string) bool {
 	return false
 }
 
-// Wanted returns a filter for vulndb.Options.Want that keeps the records
-// about the packages of the given inventories (by source package where the
-// ecosystem's records name source packages), so that a run holds only the
-// data it can use.
-func Wanted(invs ...*inventory.Inventory) func(eco, name string) bool {
-	set := map[[2]string]bool{}
+// Wanted returns the packages of the given inventories as vulndb indexes
+// them (by source package where the ecosystem's records name source
+// packages), for vulndb.Options.Want: a run then holds only the data it can
+// use.
+func Wanted(invs ...*inventory.Inventory) *vulndb.PackageSet {
+	set := vulndb.NewPackageSet()
 	for _, inv := range invs {
 		for _, p := range inv.Packages {
 			name := p.Name
 			if vulndb.UsesSourcePackages(p.Ecosystem) {
 				name = p.SourceName()
 			}
-			set[[2]string{vulndb.NormalizeEcosystem(p.Ecosystem), name}] = true
+			set.Add(p.Ecosystem, name)
 		}
 	}
-	return func(eco, name string) bool { return set[[2]string{eco, name}] }
+	return set
 }

@@ -10,11 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
-	"time"
+	"sync"
 
 	"github.com/google/osv-scalibr/semantic"
-	"github.com/valyala/fastjson"
 )
 
 // maxRecord is the largest OSV record read (the largest real ones, with
@@ -25,10 +26,62 @@ const maxRecord = 64 << 20
 type Options struct {
 	// Logger receives one line per file that could not be read; nil discards.
 	Logger *slog.Logger
-	// Want, when set, limits the index to the packages it accepts (the
-	// source packages of the hosts being judged): records about other
-	// packages are read and dropped, which keeps memory small. Nil keeps all.
-	Want func(ecosystem, name string) bool
+	// Want, when set, limits the index to its packages (the source packages
+	// of the hosts being judged): records about other packages are skipped,
+	// most of them without being parsed, which keeps time and memory small.
+	// Nil keeps all.
+	Want *PackageSet
+}
+
+// PackageSet is a set of (ecosystem, package name) pairs.
+type PackageSet struct {
+	pairs map[[2]string]bool
+	names map[string]bool
+}
+
+// NewPackageSet returns an empty set.
+func NewPackageSet() *PackageSet {
+	return &PackageSet{pairs: map[[2]string]bool{}, names: map[string]bool{}}
+}
+
+// Add puts a package in the set.
+func (s *PackageSet) Add(eco, name string) {
+	s.pairs[[2]string{NormalizeEcosystem(eco), name}] = true
+	s.names[name] = true
+}
+
+// Has reports whether the set holds the package.
+func (s *PackageSet) Has(eco, name string) bool { return s.pairs[[2]string{eco, name}] }
+
+// mayHold reports whether a raw JSON record may name a package of the set:
+// false only when every "name" string in it is plain (no escapes) and not in
+// the set. It lets Load skip most records without parsing them.
+func (s *PackageSet) mayHold(raw []byte) bool {
+	key := []byte(`"name"`)
+	for {
+		i := bytes.Index(raw, key)
+		if i < 0 {
+			return false
+		}
+		raw = raw[i+len(key):]
+		j := 0
+		for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t' || raw[j] == '\n' || raw[j] == '\r' || raw[j] == ':') {
+			j++
+		}
+		if j == len(raw) || raw[j] != '"' {
+			continue // "name" as a value, or a non-string: not a package name
+		}
+		rest := raw[j+1:]
+		end := bytes.IndexByte(rest, '"')
+		if end < 0 {
+			return true // malformed: let the parser say so
+		}
+		name := rest[:end]
+		if bytes.IndexByte(name, '\\') >= 0 || s.names[string(name)] {
+			return true
+		}
+		raw = rest[end:]
+	}
 }
 
 // DB is OSV data indexed by ecosystem and package name.
@@ -37,10 +90,7 @@ type DB struct {
 	records   int
 	withdrawn int
 	log       *slog.Logger
-	want      func(ecosystem, name string) bool
-	parser    fastjson.Parser
-	buf       []byte
-	strs      map[string]string // interned ecosystem and package names
+	rd        *recordReader // for records read one at a time
 	dropped   int
 }
 
@@ -54,18 +104,7 @@ func New(opts Options) *DB {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &DB{idx: map[string]map[string][]ref{}, log: opts.Logger, want: opts.Want, strs: map[string]string{}}
-}
-
-// intern returns a shared copy of b's string: ecosystem and package names
-// repeat across thousands of records.
-func (db *DB) intern(b []byte) string {
-	if s, ok := db.strs[string(b)]; ok { // no allocation for the lookup
-		return s
-	}
-	s := string(b)
-	db.strs[s] = s
-	return s
+	return &DB{idx: map[string]map[string][]ref{}, log: opts.Logger, rd: newRecordReader(opts.Want)}
 }
 
 // Dropped returns how many records were read but not kept because
@@ -140,181 +179,103 @@ func (db *DB) loadZip(path string) ([]error, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	zr, err := zip.NewReader(&windowReaderAt{f: f}, st.Size())
+	ra := &windowReaderAt{f: f}
+	zr, err := zip.NewReader(ra, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	files := zr.File
+	workers := min(runtime.GOMAXPROCS(0), 8, 1+len(files)/1024)
+	if workers <= 1 {
+		var errs []error
+		for _, zf := range files {
+			db.take(db.rd.readZipEntry(zf, path))
+			if err := db.rd.err; err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errs, nil
+	}
+	// Several workers inflate and parse contiguous runs of entries (so each
+	// reads its own stretch of the file); this goroutine indexes what they find.
+	type result struct {
+		vu  *Vuln
+		out outcome
+		err error
+	}
+	results := make(chan []result, workers*2)
+	var wg sync.WaitGroup
+	chunk := (len(files) + workers - 1) / workers
+	for w := range workers {
+		part := files[min(w*chunk, len(files)):min((w+1)*chunk, len(files))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rd := newRecordReader(db.rd.want)
+			batch := make([]result, 0, 64)
+			for _, zf := range part {
+				vu, out := rd.readZipEntry(zf, path)
+				batch = append(batch, result{vu, out, rd.err})
+				if len(batch) == cap(batch) {
+					results <- batch
+					batch = make([]result, 0, 64)
+				}
+			}
+			results <- batch
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
 	var errs []error
-	for _, zf := range zr.File {
-		if !strings.HasSuffix(zf.Name, ".json") {
-			continue
-		}
-		name := path + "!" + zf.Name
-		if zf.UncompressedSize64 > maxRecord {
-			errs = append(errs, fmt.Errorf("%s: %w: record larger than %d MiB", name, ErrFormat, maxRecord>>20))
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
-		}
-		size := int(zf.UncompressedSize64) //nolint:gosec // at most maxRecord, checked above
-		if cap(db.buf) < size {
-			db.buf = make([]byte, size, size*2)
-		}
-		buf := db.buf[:size]
-		_, err = io.ReadFull(rc, buf)
-		_ = rc.Close() // read-only
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
-		}
-		if err := db.AddJSON(buf, name); err != nil {
-			errs = append(errs, err)
+	for batch := range results {
+		for _, r := range batch {
+			db.take(r.vu, r.out)
+			if r.err != nil {
+				errs = append(errs, r.err)
+			}
 		}
 	}
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errs, nil
 }
 
 func (db *DB) readRecord(r io.Reader, name string) error {
-	buf := bytes.NewBuffer(db.buf[:0])
+	buf := bytes.NewBuffer(db.rd.buf[:0])
 	n, err := io.Copy(buf, io.LimitReader(r, maxRecord+1))
-	db.buf = buf.Bytes()
+	db.rd.buf = buf.Bytes()
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if n > maxRecord {
 		return fmt.Errorf("%s: %w: record larger than %d MiB", name, ErrFormat, maxRecord>>20)
 	}
-	return db.AddJSON(db.buf, name)
+	return db.AddJSON(db.rd.buf, name)
 }
 
 // AddJSON adds one OSV record in JSON. name says where it came from, for errors.
 func (db *DB) AddJSON(data []byte, name string) error {
-	v, err := db.parser.ParseBytes(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w: %w", name, ErrFormat, err)
-	}
-	if v.Type() != fastjson.TypeObject {
-		return fmt.Errorf("%s: %w: not a JSON object", name, ErrFormat)
-	}
-	id := v.GetStringBytes("id")
-	if len(id) == 0 {
-		return fmt.Errorf("%s: %w: record has no id", name, ErrFormat)
-	}
-	if w := v.GetStringBytes("withdrawn"); len(w) > 0 {
-		db.withdrawn++
-		return nil
-	}
-	var affs []affected
-	for _, a := range v.GetArray("affected") {
-		if af, ok := db.affected(a); ok {
-			affs = append(affs, af)
-		}
-	}
-	if len(affs) == 0 {
-		if db.want != nil {
-			db.dropped++
-		}
-		return nil
-	}
-	vu := &Vuln{ID: string(id), affected: affs}
-	for _, key := range []string{"aliases", "upstream"} {
-		for _, a := range v.GetArray(key) {
-			if s := string(a.GetStringBytes()); s != "" && s != vu.ID && !contains(vu.Aliases, s) {
-				vu.Aliases = append(vu.Aliases, s)
-			}
-		}
-	}
-	vu.Summary = string(v.GetStringBytes("summary"))
-	vu.Published = parseTime(v.GetStringBytes("published"))
-	vu.Modified = parseTime(v.GetStringBytes("modified"))
-	for _, s := range v.GetArray("severity") {
-		typ, score := string(s.GetStringBytes("type")), string(s.GetStringBytes("score"))
-		switch {
-		case strings.HasPrefix(typ, "CVSS_V3"):
-			if sc, ok := CVSS3Score(score); ok && sc > vu.CVSS {
-				vu.CVSS = sc
-				vu.Severity = FromScore(sc)
-			}
-		case vu.Severity == SeverityUnknown:
-			vu.Severity = ParseSeverity(score) // "Ubuntu": "high"
-		}
-	}
-	if vu.Severity == SeverityUnknown {
-		vu.Severity = ParseSeverity(string(v.GetStringBytes("database_specific", "severity")))
-	}
-	db.records++
-	for i, af := range vu.affected {
-		m := db.idx[af.eco]
-		if m == nil {
-			m = map[string][]ref{}
-			db.idx[af.eco] = m
-		}
-		m[af.pkg] = append(m[af.pkg], ref{vu, int32(i)}) //nolint:gosec // a record with 2^31 affected entries is over maxRecord
-	}
-	return nil
+	vu, out, err := db.rd.parse(data, name)
+	db.take(vu, out)
+	return err
 }
 
-// affected reads one entry of a record's affected list; ok is false for an
-// entry without package, without comparable ranges or versions, or one
-// Options.Want does not accept.
-func (db *DB) affected(a *fastjson.Value) (affected, bool) {
-	ecoB, pkgB := a.GetStringBytes("package", "ecosystem"), a.GetStringBytes("package", "name")
-	if len(ecoB) == 0 || len(pkgB) == 0 {
-		return affected{}, false
-	}
-	eco, pkg := db.intern(bytes.TrimSuffix(ecoB, []byte(":LTS"))), db.intern(pkgB)
-	if db.want != nil && !db.want(eco, pkg) {
-		return affected{}, false
-	}
-	af := affected{eco: eco, pkg: pkg}
-	for _, path := range [][]string{{"ecosystem_specific", "urgency"}, {"ecosystem_specific", "severity"}, {"database_specific", "severity"}} {
-		if af.severity = ParseSeverity(string(a.GetStringBytes(path...))); af.severity != SeverityUnknown {
-			break
-		}
-	}
-	for _, r := range a.GetArray("ranges") {
-		typ := string(r.GetStringBytes("type"))
-		if typ != "ECOSYSTEM" && typ != "SEMVER" {
-			continue // GIT ranges name commits, not package versions
-		}
-		var vr vrange
-		for _, e := range r.GetArray("events") {
-			o := e.GetObject()
-			if o == nil {
-				continue
+// take counts a parsed record and indexes it if it was kept.
+func (db *DB) take(vu *Vuln, out outcome) {
+	switch out {
+	case dropped:
+		db.dropped++
+	case withdrawn:
+		db.withdrawn++
+	case kept:
+		db.records++
+		for i, af := range vu.affected {
+			m := db.idx[af.eco]
+			if m == nil {
+				m = map[string][]ref{}
+				db.idx[af.eco] = m
 			}
-			o.Visit(func(k []byte, val *fastjson.Value) {
-				s := string(val.GetStringBytes())
-				if s == "" {
-					return
-				}
-				switch string(k) {
-				case "introduced":
-					vr.events = append(vr.events, event{introduced, s})
-				case "fixed":
-					vr.events = append(vr.events, event{fixed, s})
-				case "last_affected":
-					vr.events = append(vr.events, event{lastAffected, s})
-				case "limit":
-					vr.events = append(vr.events, event{limit, s})
-				}
-			})
-		}
-		if len(vr.events) > 0 {
-			af.ranges = append(af.ranges, vr)
+			m[af.pkg] = append(m[af.pkg], ref{vu, int32(i)}) //nolint:gosec // a record with 2^31 affected entries is over maxRecord
 		}
 	}
-	if len(af.ranges) == 0 {
-		// Only an entry without comparable ranges needs its version list:
-		// where there are ranges, the list enumerates them.
-		for _, ver := range a.GetArray("versions") {
-			af.versions = append(af.versions, string(ver.GetStringBytes()))
-		}
-	}
-	return af, len(af.ranges) > 0 || len(af.versions) > 0
 }
 
 func contains(s []string, x string) bool {
@@ -324,17 +285,6 @@ func contains(s []string, x string) bool {
 		}
 	}
 	return false
-}
-
-func parseTime(b []byte) time.Time {
-	if len(b) == 0 {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, string(b))
-	if err != nil {
-		t, _ = time.Parse("2006-01-02", string(b[:min(len(b), 10)])) // zero when unreadable
-	}
-	return t
 }
 
 // Affecting returns the records that affect version of package name in
@@ -391,34 +341,54 @@ func (db *DB) Affecting(eco, name, version string) ([]Match, error) {
 	return out, firstErr
 }
 
-// windowReaderAt serves reads from a window of the file it refills in large
-// blocks: zip entries are read in file order, and OSV's entries are small,
-// so reading each through its own system calls would cost more than
-// inflating it.
+// windowReaderAt serves reads from windows of the file that it refills in
+// large blocks: zip entries are read in file order and OSV's entries are
+// small, so reading each through its own system calls would cost more than
+// inflating it. It keeps a few windows, for workers reading different
+// stretches of the file at once.
 type windowReaderAt struct {
-	f   *os.File
-	buf []byte
-	off int64 // file offset of buf[0]
+	f    *os.File
+	mu   sync.Mutex
+	wins [8]window
+	tick uint64
 }
 
-const zipWindow = 4 << 20
+type window struct {
+	buf  []byte
+	off  int64
+	used uint64
+}
+
+const zipWindow = 2 << 20
 
 func (w *windowReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off >= w.off && off+int64(len(p)) <= w.off+int64(len(w.buf)) {
-		return copy(p, w.buf[off-w.off:]), nil
-	}
 	if len(p) > zipWindow {
 		return w.f.ReadAt(p, off)
 	}
-	if cap(w.buf) < zipWindow {
-		w.buf = make([]byte, zipWindow)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.tick++
+	lru := 0
+	for i := range w.wins {
+		win := &w.wins[i]
+		if win.buf != nil && off >= win.off && off+int64(len(p)) <= win.off+int64(len(win.buf)) {
+			win.used = w.tick
+			return copy(p, win.buf[off-win.off:]), nil
+		}
+		if win.used < w.wins[lru].used {
+			lru = i
+		}
 	}
-	n, err := w.f.ReadAt(w.buf[:zipWindow], off)
-	w.buf, w.off = w.buf[:n], off
+	win := &w.wins[lru]
+	if cap(win.buf) < zipWindow {
+		win.buf = make([]byte, zipWindow)
+	}
+	n, err := w.f.ReadAt(win.buf[:zipWindow], off)
+	win.buf, win.off, win.used = win.buf[:n], off, w.tick
 	if n >= len(p) {
-		return copy(p, w.buf), nil
+		return copy(p, win.buf), nil
 	}
-	copy(p, w.buf)
+	copy(p, win.buf)
 	if err == nil {
 		err = io.ErrUnexpectedEOF
 	}

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -307,5 +309,66 @@ func TestExchange(t *testing.T) {
 	}
 	if _, err := x.Affecting("15.2"); !errors.Is(err, ErrFormat) {
 		t.Errorf("bad build: %v", err)
+	}
+}
+
+// TestLoadZipParallel loads a zip large enough for several workers and
+// checks it gives what one worker gives (run with -race too).
+func TestLoadZipParallel(t *testing.T) {
+	zpath := filepath.Join(t.TempDir(), "all.zip")
+	zf, err := os.Create(zpath) //nolint:gosec // G304: the test's temporary file
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	const n = 4000
+	for i := range n {
+		w, err := zw.Create(fmt.Sprintf("R-%d.json", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := rec(t, fmt.Sprintf("R-%d", i), "Debian:12", fmt.Sprintf("p%d", i%97), ev("introduced", "0", "fixed", fmt.Sprintf("1.%d-1", i%13)), nil)
+		if i%500 == 7 {
+			b = []byte(`{"id": "BROKEN`)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	load := func(procs int, want *PackageSet) (*DB, []error) {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		db := New(Options{Want: want})
+		errs, err := db.Load(zpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db, errs
+	}
+	one, errs1 := load(1, nil)
+	four, errs4 := load(4, nil)
+	if one.Records() != n-8 || four.Records() != one.Records() || len(errs1) != 8 || len(errs4) != 8 {
+		t.Fatalf("records %d/%d, errors %d/%d", one.Records(), four.Records(), len(errs1), len(errs4))
+	}
+	for p := range 97 {
+		a, _ := one.Affecting("Debian:12", fmt.Sprintf("p%d", p), "1.5-1")
+		b, _ := four.Affecting("Debian:12", fmt.Sprintf("p%d", p), "1.5-1")
+		if len(a) != len(b) || len(a) == 0 {
+			t.Fatalf("p%d: %d vs %d matches", p, len(a), len(b))
+		}
+	}
+	// With a package set, records about other packages are dropped (broken
+	// ones too, unparsed, when no package name in them is wanted).
+	set := NewPackageSet()
+	set.Add("Debian:12", "p3")
+	some, errs := load(4, set)
+	if some.Records()+some.Dropped()+len(errs) != n || some.Records() != 42 {
+		t.Errorf("filtered: %d kept, %d dropped, %d errors", some.Records(), some.Dropped(), len(errs))
 	}
 }

@@ -29,7 +29,8 @@ func newInventoryCmd() *cobra.Command {
 Alpine's /lib/apk/db/installed) and /etc/os-release, and writes the host's
 inventory as a CycloneDX 1.5 JSON document on stdout. When apt's history.log
 files are there, each package carries the time its version arrived, so the
-server can tell how long ago this host was updated.
+server can tell how long ago this host was updated; when apt's configuration
+says whether unattended upgrades are on, the document says so too.
 
 Ship it to the vigil server on a timer, or give it to 'vigil posture'. On RPM
 systems, use rpm itself:
@@ -69,6 +70,9 @@ func runInventory(stdout, stderr io.Writer, f inventoryFlags) error {
 		inv.SetOS(f.os)
 	}
 	inv.InternetFacing = f.internetFacing
+	if u := history.UnattendedConfig(f.root); u.Known {
+		inv.AutoUpdates = map[bool]string{true: "on", false: "off"}[u.Enabled]
+	}
 	logs, _ := filepath.Glob(filepath.Join(f.root, "var/log/apt/history.log*")) // a bad pattern is impossible here
 	if len(logs) > 0 {
 		h, herrs, err := history.ReadFiles(logs, time.Local)

@@ -207,7 +207,11 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 			}
 			hist = h
 		}
-		r, errs := a.Assess(posture.Host{Inventory: inv, History: hist, Unattended: unattended})
+		un := unattended
+		if un == nil && inv.AutoUpdates != "" {
+			un = &history.Unattended{Known: true, Enabled: inv.AutoUpdates == "on", File: "as " + path + " says"}
+		}
+		r, errs := a.Assess(posture.Host{Inventory: inv, History: hist, Unattended: un})
 		report(errs)
 		r.Alerts = posture.Alerts(r, posture.DefaultThresholds())
 		if r.Grade > worst {

@@ -86,6 +86,9 @@ type Inventory struct {
 	InternetFacing bool      `json:"internet_facing,omitempty"`
 	Roles          []string  `json:"roles,omitempty"`
 	Packages       []Package `json:"packages"`
+	// AutoUpdates is "on" or "off" when the host said whether automatic
+	// security updates are switched on, "" when unknown.
+	AutoUpdates string `json:"auto_updates,omitempty"`
 	// History lists update-history files named by a host manifest.
 	History []string `json:"history,omitempty"`
 	// Source is the file the inventory was read from.

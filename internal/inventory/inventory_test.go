@@ -255,6 +255,7 @@ func TestCycloneDXRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	inv.InternetFacing = true
+	inv.AutoUpdates = "on"
 	inv.Packages[0].InstalledAt = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 	b, err := CycloneDX(inv, time.Now(), "test")
 	if err != nil {
@@ -267,7 +268,7 @@ func TestCycloneDXRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Host != inv.Host || back.OS != inv.OS || !back.InternetFacing {
+	if back.Host != inv.Host || back.OS != inv.OS || !back.InternetFacing || back.AutoUpdates != "on" {
 		t.Errorf("host %q os %q facing %v", back.Host, back.OS, back.InternetFacing)
 	}
 	if len(back.Packages) != len(inv.Packages) {
@@ -364,6 +365,7 @@ func TestManifest(t *testing.T) {
 	y := `host: mail1.clinic.example
 os: Debian:11
 internet_facing: true
+auto_updates: false
 roles: [mail]
 packages: mail1.status
 history: [history.log, /abs/history.log.1.gz]
@@ -389,7 +391,7 @@ products:
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "products[3]") {
 		t.Errorf("errs = %v", errs)
 	}
-	if inv.Host != "mail1.clinic.example" || !inv.InternetFacing || inv.OS != "Debian:11" {
+	if inv.Host != "mail1.clinic.example" || !inv.InternetFacing || inv.OS != "Debian:11" || inv.AutoUpdates != "off" {
 		t.Errorf("%+v", inv)
 	}
 	if len(inv.Packages) != 4 || inv.Packages[0].Ecosystem != "Debian:11" || inv.Packages[1].Name != "roundcube/roundcubemail" || inv.Packages[2].Ecosystem != "Exchange" {

@@ -16,6 +16,7 @@ import (
 //	host: mail.clinic.example
 //	os: Debian:10                 # OSV ecosystem, when the package list cannot tell
 //	internet_facing: true
+//	auto_updates: false           # are automatic security updates on? (leave out when unknown)
 //	roles: [mail]
 //	packages: mail1.status        # dpkg status, rpm -qa output, apk db or SBOM, relative to this file
 //	history: [history.log, history.log.1.gz]
@@ -29,6 +30,7 @@ type manifest struct {
 	Host           string            `yaml:"host"`
 	OS             string            `yaml:"os"`
 	InternetFacing bool              `yaml:"internet_facing"`
+	AutoUpdates    *bool             `yaml:"auto_updates"`
 	Roles          []string          `yaml:"roles"`
 	Packages       string            `yaml:"packages"`
 	History        []string          `yaml:"history"`
@@ -78,6 +80,9 @@ func loadManifest(data []byte, file string) (*Inventory, []error, error) {
 	inv.Host = m.Host
 	inv.InternetFacing = m.InternetFacing
 	inv.Roles = m.Roles
+	if m.AutoUpdates != nil {
+		inv.AutoUpdates = map[bool]string{true: "on", false: "off"}[*m.AutoUpdates]
+	}
 	if m.OS != "" {
 		inv.SetOS(m.OS)
 	}

@@ -50,6 +50,7 @@ const (
 	propInternetFacing = "vigil:internet_facing"
 	propInstalledAt    = "vigil:installed_at"
 	propEcosystem      = "vigil:ecosystem"
+	propAutoUpdates    = "vigil:auto_updates"
 )
 
 // ParseCycloneDX reads a CycloneDX JSON SBOM. OS packages are recognised by
@@ -74,6 +75,10 @@ func ParseCycloneDX(data []byte, file string) (*Inventory, error) {
 				inv.OS = p.Value
 			case propInternetFacing:
 				inv.InternetFacing = p.Value == "true"
+			case propAutoUpdates:
+				if p.Value == "on" || p.Value == "off" {
+					inv.AutoUpdates = p.Value
+				}
 			}
 		}
 		if c := m.Component; c != nil && inv.Host == "" && c.Type == "device" {
@@ -230,6 +235,9 @@ func CycloneDX(inv *Inventory, now time.Time, toolVersion string) ([]byte, error
 	}
 	if inv.InternetFacing {
 		b.Metadata.Properties = append(b.Metadata.Properties, cdxProperty{Name: propInternetFacing, Value: "true"})
+	}
+	if inv.AutoUpdates != "" {
+		b.Metadata.Properties = append(b.Metadata.Properties, cdxProperty{Name: propAutoUpdates, Value: inv.AutoUpdates})
 	}
 	if eco, rel, ok := strings.Cut(inv.OS, ":"); ok {
 		b.Components = append(b.Components, cdxComponent{Type: "operating-system", BOMRef: "os", Name: strings.ToLower(eco), Version: strings.TrimPrefix(rel, "v")})

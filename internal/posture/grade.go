@@ -111,6 +111,8 @@ func grade(r *Report, haveHistory bool) {
 	}
 	if u := r.UnattendedUpgrades; u != nil && u.Known && !u.Enabled {
 		add("C", fmt.Sprintf("Automatic security updates are switched off (%s).", u.File))
+	} else if u != nil && u.Known && u.Enabled && r.DaysSinceLastUpdate != nil && *r.DaysSinceLastUpdate > 30 {
+		reasons = append(reasons, fmt.Sprintf("Automatic updates are configured (%s), yet nothing was installed for %d days: check that they run.", u.File, *r.DaysSinceLastUpdate))
 	}
 	if len(reasons) == 0 || g == "A" {
 		reasons = append(reasons, "No known security fixes are waiting to be installed.")

@@ -66,7 +66,8 @@ func founding(t *testing.T, now time.Time) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, errs := a.Assess(Host{Inventory: inv, History: hist})
+	un := &history.Unattended{Known: inv.AutoUpdates != "", Enabled: inv.AutoUpdates == "on", File: "mail1.yaml"}
+	r, errs := a.Assess(Host{Inventory: inv, History: hist, Unattended: un})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -110,6 +111,7 @@ func TestFoundingCase(t *testing.T) {
 		"1 security fix for critical problems is overdue (the deadline is 14 days after a fix comes out): roundcube (CVE-2020-12625, fix available for 467 days).",
 		"3 security fixes for high problems are overdue (the deadline is 30 days after a fix comes out): ",
 		"dovecot (CVE-2020-12100, fix available for 373 days)",
+		"Automatic updates are configured (mail1.yaml), yet nothing was installed for 402 days: check that they run.",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("reasons lack %q:\n%s", s, text)

@@ -275,6 +275,9 @@ func (a *Assessor) match(inv *inventory.Inventory) ([]Finding, []error) {
 			}
 		}
 		for _, m := range ms {
+			if m.Vuln.Published.After(a.opts.Now) {
+				continue // not yet known as of now (reports for a past date stay true to it)
+			}
 			k := key{p.Ecosystem, name, ver, m.Vuln.ID}
 			if i, ok := seen[k]; ok {
 				out[i].Binaries = append(out[i].Binaries, p.Name)

@@ -298,3 +298,54 @@ func deref(p *int) int {
 	}
 	return *p
 }
+
+// TestExchangeProxyLogon: an Exchange 2019 CU8 server never patched after
+// December 2020, judged in December 2021 with the real KEV catalogue:
+// ProxyLogon and ProxyShell are exploited, used by ransomware, and past
+// their due dates.
+func TestExchangeProxyLogon(t *testing.T) {
+	kev, err := vulndb.LoadKEV(sharedData(t, "kev/known_exploited_vulnerabilities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := vulndb.NewExchange()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Options{Now: day("2021-12-01"), KEV: kev, Exchange: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory.Inventory{Host: "exch1", InternetFacing: true, Packages: []inventory.Package{
+		{Name: "exchange-server", Version: "15.2.792.3", Ecosystem: vulndb.ExchangeEcosystem},
+	}}
+	r, errs := a.Assess(Host{Inventory: inv})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	// November 2022's ProxyNotShell update is in the table but came out
+	// after "now": not a finding as of December 2021.
+	if len(r.Findings) != 3 {
+		t.Errorf("findings: %+v", r.Findings)
+	}
+	got := map[string]Finding{}
+	for _, f := range r.Findings {
+		got[f.ID] = f
+	}
+	pl := got["KB5000871"]
+	if !pl.KEV || !pl.KEVRansomware || pl.KEVDueDate == nil || pl.KEVDueDate.Format(time.DateOnly) != "2021-04-16" || !pl.Overdue || pl.FixedVersion != "15.2.792.10" {
+		t.Errorf("ProxyLogon: %+v", pl)
+	}
+	ps := got["KB5001779"]
+	if !ps.KEV || ps.KEVCVE != "CVE-2021-34473" || ps.KEVDueDate.Format(time.DateOnly) != "2021-11-17" || !ps.Overdue {
+		t.Errorf("ProxyShell: %+v", ps)
+	}
+	text := strings.Join(r.Reasons, "\n")
+	if r.Grade != "F" || !strings.Contains(text, "is used by ransomware gangs; install the exchange-server update now.") ||
+		!strings.Contains(text, "Criminals are known to be exploiting 3 weaknesses") {
+		t.Errorf("grade %s, reasons:\n%s", r.Grade, text)
+	}
+	if !strings.Contains(r.Advice, "For Exchange") {
+		t.Errorf("advice %q", r.Advice)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,6 +110,15 @@ func benchInventory() *inventory.Inventory {
 	return inv
 }
 
+// cpuTime returns the user and system CPU time this process has used.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // heapPeak samples the live heap every millisecond until stopped.
 type heapPeak struct {
 	max  atomic.Uint64
@@ -171,6 +181,7 @@ func benchPosture(b *testing.B, zpath string, filter bool) {
 	b.ResetTimer()
 	var peak uint64
 	var findings, records int
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		hp := startHeapPeak()
 		opts := vulndb.Options{}
@@ -195,10 +206,14 @@ func benchPosture(b *testing.B, zpath string, filter bool) {
 		runtime.KeepAlive(db)
 	}
 	b.StopTimer()
+	cpu := cpuTime(b) - cpu0
 	if records != benchRecords || findings == 0 {
 		b.Fatalf("%d records, %d findings", records, findings)
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	// CPU time the process used per run (all goroutines, GC included): on a
+	// shared machine, wall time (ns/op) also counts waiting for a core.
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(records), "records")
 	b.ReportMetric(float64(findings), "findings")
 	b.ReportMetric(float64(st.Size())/(1<<20), "zip-MB")

@@ -106,14 +106,17 @@ func New(opts Options) (*Assessor, error) {
 
 // Finding is one vulnerability affecting one installed package.
 type Finding struct {
-	ID               string   `json:"id"`
-	Aliases          []string `json:"aliases"`
-	Summary          string   `json:"summary,omitempty"`
-	Package          string   `json:"package"`
-	Binaries         []string `json:"binaries,omitempty"`
-	SourcePackage    string   `json:"source_package"`
-	Ecosystem        string   `json:"ecosystem"`
-	InstalledVersion string   `json:"installed_version"`
+	ID            string   `json:"id"`
+	Aliases       []string `json:"aliases"`
+	Summary       string   `json:"summary,omitempty"`
+	Package       string   `json:"package"`
+	Binaries      []string `json:"binaries,omitempty"`
+	SourcePackage string   `json:"source_package"`
+	Ecosystem     string   `json:"ecosystem"`
+	// InstalledVersion is the version compared with the record: the source
+	// package's for Debian, Ubuntu and Alpine (records name source packages),
+	// which differs from the binary's only for binary-only rebuilds (+b1).
+	InstalledVersion string `json:"installed_version"`
 	// InstalledSince is when the installed version arrived, if known.
 	InstalledSince *Date `json:"installed_since"`
 	// FixedVersion is "" when no fix exists yet.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,6 +32,7 @@ type postureFlags struct {
 	tz       string
 	policy   posture.Policy
 	noKEVDue bool
+	noCache  bool
 }
 
 func newPostureCmd() *cobra.Command {
@@ -88,6 +91,7 @@ its due date is overdue; critical fixes are due within 14 days, high within
 	fl.StringVar(&f.root, "root", "", "read whether unattended upgrades are on from the apt configuration under this directory (/ for this host)")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a host's grade is this or worse (B, C, D or F)")
 	fl.StringVar(&f.tz, "tz", "Local", "time zone of the history files' timestamps")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not keep, per OSV zip, the list of package names its records mention (in the user cache directory; it makes later runs several times faster)")
 	fl.BoolVar(&f.noKEVDue, "no-kev-due", false, "do not treat KEV entries past their due date as overdue")
 	fl.IntVar(&f.policy.CriticalDays, "sla-critical", def.CriticalDays, "days a critical fix may wait (0: no deadline)")
 	fl.IntVar(&f.policy.HighDays, "sla-high", def.HighDays, "days a high-severity fix may wait (0: no deadline)")
@@ -156,7 +160,13 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	opts := posture.Options{Now: now, Logger: log, Policy: f.policy}
 	opts.Policy.KEVPastDue = !f.noKEVDue
 	if len(f.osv) > 0 {
-		db := vulndb.New(vulndb.Options{Logger: log, Want: posture.Wanted(invs...)})
+		cache := ""
+		if !f.noCache {
+			if d, err := os.UserCacheDir(); err == nil {
+				cache = filepath.Join(d, "vigil")
+			}
+		}
+		db := vulndb.New(vulndb.Options{Logger: log, Want: posture.Wanted(invs...), CacheDir: cache})
 		for _, p := range f.osv {
 			errs, err := db.Load(p)
 			report(errs)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -142,5 +143,56 @@ func TestInventoryThenPosture(t *testing.T) {
 	}
 	if rout, _, code := runCLI(t, "", "inventory", "--rpm-queryformat"); code != 0 || !strings.Contains(rout, "%{SOURCERPM}") {
 		t.Errorf("rpm format: %q", rout)
+	}
+}
+
+// TestPostureZipAndCache: the founding case's records as an all.zip, read
+// twice: the second run uses the name cache and says the same.
+func TestPostureZipAndCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	zpath := filepath.Join(t.TempDir(), "all.zip")
+	zf, err := os.Create(zpath) //nolint:gosec // G304: the test's temporary file
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	recs, err := filepath.Glob(founding + "osv/*.json")
+	if err != nil || len(recs) < 5 {
+		t.Fatal(err, recs)
+	}
+	for _, r := range recs {
+		b, err := os.ReadFile(r) //nolint:gosec // G304: test data
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.Create(filepath.Base(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"posture", "--osv", zpath, "--now", "2021-08-20", "--json", founding + "mail1.yaml"}
+	first, errOut, code := runCLI(t, "", args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if files, _ := filepath.Glob(filepath.Join(cache, "vigil", "osv-names-*.gob")); len(files) != 1 {
+		t.Fatalf("cache files: %v", files)
+	}
+	second, _, _ := runCLI(t, "", args...)
+	if first != second || !strings.Contains(first, `"grade":"F"`) {
+		t.Errorf("first run:\n%s\nsecond run:\n%s", first, second)
+	}
+	if third, _, _ := runCLI(t, "", append([]string{"posture", "--no-cache"}, args[1:]...)...); third != first {
+		t.Errorf("--no-cache:\n%s", third)
 	}
 }

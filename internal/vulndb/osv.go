@@ -31,6 +31,11 @@ type Options struct {
 	// most of them without being parsed, which keeps time and memory small.
 	// Nil keeps all.
 	Want *PackageSet
+	// CacheDir, when set with Want, is where Load keeps for each all.zip the
+	// package names its entries mention (a small file named after the zip's
+	// path, size and time), so that later loads of the same file inflate only
+	// the entries about wanted packages. A changed zip gets a new cache.
+	CacheDir string
 }
 
 // PackageSet is a set of (ecosystem, package name) pairs.
@@ -57,11 +62,22 @@ func (s *PackageSet) Has(eco, name string) bool { return s.pairs[[2]string{eco, 
 // false only when every "name" string in it is plain (no escapes) and not in
 // the set. It lets Load skip most records without parsing them.
 func (s *PackageSet) mayHold(raw []byte) bool {
+	hold := false
+	scanNames(raw, func(name []byte, plain bool) bool {
+		hold = !plain || s.names[string(name)]
+		return !hold
+	})
+	return hold
+}
+
+// scanNames calls fn with every string value of a "name" key in raw JSON,
+// and whether it is plain (no escapes, well formed), until fn returns false.
+func scanNames(raw []byte, fn func(name []byte, plain bool) bool) {
 	key := []byte(`"name"`)
 	for {
 		i := bytes.Index(raw, key)
 		if i < 0 {
-			return false
+			return
 		}
 		raw = raw[i+len(key):]
 		j := 0
@@ -74,11 +90,12 @@ func (s *PackageSet) mayHold(raw []byte) bool {
 		rest := raw[j+1:]
 		end := bytes.IndexByte(rest, '"')
 		if end < 0 {
-			return true // malformed: let the parser say so
+			fn(nil, false) // malformed: let the parser say so
+			return
 		}
 		name := rest[:end]
-		if bytes.IndexByte(name, '\\') >= 0 || s.names[string(name)] {
-			return true
+		if !fn(name, bytes.IndexByte(name, '\\') < 0) {
+			return
 		}
 		raw = rest[end:]
 	}
@@ -92,6 +109,7 @@ type DB struct {
 	log       *slog.Logger
 	rd        *recordReader // for records read one at a time
 	dropped   int
+	cacheDir  string
 }
 
 type ref struct {
@@ -104,7 +122,7 @@ func New(opts Options) *DB {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &DB{idx: map[string]map[string][]ref{}, log: opts.Logger, rd: newRecordReader(opts.Want)}
+	return &DB{idx: map[string]map[string][]ref{}, log: opts.Logger, rd: newRecordReader(opts.Want), cacheDir: opts.CacheDir}
 }
 
 // Dropped returns how many records were read but not kept because
@@ -185,56 +203,95 @@ func (db *DB) loadZip(path string) ([]error, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	files := zr.File
+	// With a cache of the names each entry mentions, only the entries about
+	// wanted packages are inflated; without one, every entry is, and the
+	// names are collected to write the cache.
+	var skip []bool
+	cachePath := db.cachePath(path, st)
+	collect := false
+	if cachePath != "" {
+		if zn, err := readZipNames(cachePath, len(files)); err == nil {
+			skip = zn.skip(db.rd.want)
+		} else {
+			collect = true
+			if !errors.Is(err, fs.ErrNotExist) {
+				db.log.Debug("OSV name cache unreadable; rebuilding it", "file", cachePath, "err", err)
+			}
+		}
+	}
+	type result struct {
+		i     int
+		vu    *Vuln
+		out   outcome
+		err   error
+		names []string
+		any   bool
+	}
+	read := func(rd *recordReader, i int) result {
+		if skip != nil && skip[i] {
+			return result{i: i, out: dropped}
+		}
+		rd.collect = collect
+		vu, out := rd.readZipEntry(files[i], path)
+		return result{i, vu, out, rd.err, rd.names, rd.anyName}
+	}
+	var all [][]string // names per entry, when collecting
+	var anyName []bool
+	if collect {
+		all, anyName = make([][]string, len(files)), make([]bool, len(files))
+	}
+	var errs []error
+	take := func(r result) {
+		db.take(r.vu, r.out)
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+		if collect {
+			all[r.i], anyName[r.i] = r.names, r.any || r.err != nil
+		}
+	}
 	workers := min(runtime.GOMAXPROCS(0), 8, 1+len(files)/1024)
 	if workers <= 1 {
-		var errs []error
-		for _, zf := range files {
-			db.take(db.rd.readZipEntry(zf, path))
-			if err := db.rd.err; err != nil {
-				errs = append(errs, err)
-			}
+		for i := range files {
+			take(read(db.rd, i))
 		}
-		return errs, nil
-	}
-	// Several workers inflate and parse contiguous runs of entries (so each
-	// reads its own stretch of the file); this goroutine indexes what they find.
-	type result struct {
-		vu  *Vuln
-		out outcome
-		err error
-	}
-	results := make(chan []result, workers*2)
-	var wg sync.WaitGroup
-	chunk := (len(files) + workers - 1) / workers
-	for w := range workers {
-		part := files[min(w*chunk, len(files)):min((w+1)*chunk, len(files))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rd := newRecordReader(db.rd.want)
-			batch := make([]result, 0, 64)
-			for _, zf := range part {
-				vu, out := rd.readZipEntry(zf, path)
-				batch = append(batch, result{vu, out, rd.err})
-				if len(batch) == cap(batch) {
-					results <- batch
-					batch = make([]result, 0, 64)
+	} else {
+		// Several workers inflate and parse contiguous runs of entries (so
+		// each reads its own stretch of the file); this goroutine indexes
+		// what they find.
+		results := make(chan []result, workers*2)
+		var wg sync.WaitGroup
+		chunk := (len(files) + workers - 1) / workers
+		for w := range workers {
+			lo, hi := min(w*chunk, len(files)), min((w+1)*chunk, len(files))
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rd := newRecordReader(db.rd.want)
+				batch := make([]result, 0, 64)
+				for i := lo; i < hi; i++ {
+					batch = append(batch, read(rd, i))
+					if len(batch) == cap(batch) {
+						results <- batch
+						batch = make([]result, 0, 64)
+					}
 				}
-			}
-			results <- batch
-		}()
-	}
-	go func() { wg.Wait(); close(results) }()
-	var errs []error
-	for batch := range results {
-		for _, r := range batch {
-			db.take(r.vu, r.out)
-			if r.err != nil {
-				errs = append(errs, r.err)
+				results <- batch
+			}()
+		}
+		go func() { wg.Wait(); close(results) }()
+		for batch := range results {
+			for _, r := range batch {
+				take(r)
 			}
 		}
+		slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	}
-	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	if collect {
+		if err := writeZipNames(cachePath, all, anyName); err != nil {
+			db.log.Debug("OSV name cache not written", "file", cachePath, "err", err)
+		}
+	}
 	return errs, nil
 }
 

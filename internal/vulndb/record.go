@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,11 @@ type recordReader struct {
 	buf    []byte
 	strs   map[string]string // interned ecosystem and package names
 	err    error             // of the last readZipEntry
+	// collect asks readZipEntry for the names the entry mentions (for the
+	// name cache): names, and anyName when one could not be read plainly.
+	collect bool
+	names   []string
+	anyName bool
 }
 
 func newRecordReader(want *PackageSet) *recordReader {
@@ -49,7 +55,7 @@ func (rd *recordReader) intern(b []byte) string {
 // readZipEntry inflates and parses one entry of an all.zip; rd.err holds
 // the error, if any.
 func (rd *recordReader) readZipEntry(zf *zip.File, path string) (*Vuln, outcome) {
-	rd.err = nil
+	rd.err, rd.names, rd.anyName = nil, nil, false
 	if !strings.HasSuffix(zf.Name, ".json") {
 		return nil, failed
 	}
@@ -73,6 +79,16 @@ func (rd *recordReader) readZipEntry(zf *zip.File, path string) (*Vuln, outcome)
 	if err != nil {
 		rd.err = fmt.Errorf("%s: %w", name, err)
 		return nil, failed
+	}
+	if rd.collect {
+		scanNames(buf, func(n []byte, plain bool) bool {
+			if !plain {
+				rd.anyName = true
+			} else if s := rd.intern(n); !slices.Contains(rd.names, s) {
+				rd.names = append(rd.names, s)
+			}
+			return true
+		})
 	}
 	vu, out, err := rd.parse(buf, name)
 	rd.err = err

@@ -372,3 +372,85 @@ func TestLoadZipParallel(t *testing.T) {
 		t.Errorf("filtered: %d kept, %d dropped, %d errors", some.Records(), some.Dropped(), len(errs))
 	}
 }
+
+// TestNameCache: a second load of the same all.zip with a name cache gives
+// what the first gave; a damaged cache is rebuilt; a changed zip gets its own.
+func TestNameCache(t *testing.T) {
+	dir := t.TempDir()
+	zpath := filepath.Join(dir, "all.zip")
+	writeZip := func(n int) {
+		zf, err := os.Create(zpath) //nolint:gosec // G304: the test's temporary file
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw := zip.NewWriter(zf)
+		for i := range n {
+			w, err := zw.Create(fmt.Sprintf("R-%d.json", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			extra := map[string]any(nil)
+			if i%100 == 5 {
+				extra = map[string]any{"credits": []any{map[string]any{"name": "A \"quoted\" finder"}}}
+			}
+			if _, err := w.Write(rec(t, fmt.Sprintf("R-%d", i), "Debian:12", fmt.Sprintf("p%d", i%50), ev("introduced", "0", "fixed", "2.0-1"), extra)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := zf.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeZip(3000)
+	cache := filepath.Join(dir, "cache")
+	set := NewPackageSet()
+	set.Add("Debian:12", "p7")
+	set.Add("Debian:12", "p8")
+	load := func(procs int) *DB {
+		old := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(old)
+		db := New(Options{Want: set, CacheDir: cache})
+		errs, err := db.Load(zpath)
+		if err != nil || len(errs) > 0 {
+			t.Fatal(err, errs)
+		}
+		return db
+	}
+	check := func(db *DB, what string) {
+		t.Helper()
+		// p7 and p8: 60 records each; the entries with an escaped credit
+		// name are read every time, and dropped after parsing.
+		if db.Records() != 120 || db.Records()+db.Dropped() != 3000 {
+			t.Errorf("%s: %d kept, %d dropped", what, db.Records(), db.Dropped())
+		}
+		if ms, _ := db.Affecting("Debian:12", "p7", "1.0-1"); len(ms) != 60 {
+			t.Errorf("%s: p7 has %d matches", what, len(ms))
+		}
+	}
+	check(load(1), "cold")
+	files, _ := filepath.Glob(filepath.Join(cache, "osv-names-*.gob"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v", files)
+	}
+	check(load(1), "warm")
+	check(load(4), "warm, 4 workers")
+	if err := os.WriteFile(files[0], []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check(load(4), "damaged cache")
+	if _, err := readZipNames(files[0], 3000); err != nil {
+		t.Errorf("damaged cache not rebuilt: %v", err)
+	}
+	// A new zip (other size and time) does not use the old cache.
+	writeZip(2000)
+	db := load(1)
+	if db.Records()+db.Dropped() != 2000 {
+		t.Errorf("new zip: %d+%d", db.Records(), db.Dropped())
+	}
+	if files, _ := filepath.Glob(filepath.Join(cache, "osv-names-*.gob")); len(files) != 2 {
+		t.Errorf("cache files %v", files)
+	}
+}

@@ -65,7 +65,13 @@ hand-installed Roundcube).
 the hosts; a security update is one that installed a version fixing a known
 vulnerability of the version it replaced. Policy defaults: a KEV entry past
 its due date is overdue; critical fixes are due within 14 days, high within
-30; medium and low have no deadline unless set.`,
+30; medium and low have no deadline unless set.
+
+--now judges as of a past date: records published after it, and KEV entries
+added after it, are left out, so a report for that day says what was known
+then. Each host's report ends with its alerts: no security update for 90 days
+on an internet-facing host (180 on others), an exploited bug past its KEV due
+date, a critical fix overdue.`,
 		Example: `  vigil posture --osv Debian-all.zip --kev known_exploited_vulnerabilities.json \
       --history /var/log/apt/history.log --history /var/log/apt/history.log.1.gz \
       /var/lib/dpkg/status

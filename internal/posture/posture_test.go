@@ -349,3 +349,44 @@ func TestExchangeProxyLogon(t *testing.T) {
 		t.Errorf("advice %q", r.Advice)
 	}
 }
+
+// TestOtherDistributions: Ubuntu and Alpine hosts match their own records
+// through source (origin) packages; an RPM host's last update comes from the
+// install times rpm records.
+func TestOtherDistributions(t *testing.T) {
+	db := vulndb.New(vulndb.Options{})
+	if _, err := db.Load("testdata/founding/osv"); err != nil {
+		t.Fatal(err)
+	}
+	now := day("2021-08-20")
+	a, err := New(Options{Now: now, OSV: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ubuntu := &inventory.Inventory{Host: "u", OS: "Ubuntu:20.04", Packages: []inventory.Package{
+		{Name: "libssl1.1", Source: "openssl", Version: "1.1.1f-1ubuntu2.1", Ecosystem: "Ubuntu:20.04"},
+	}}
+	r, _ := a.Assess(Host{Inventory: ubuntu})
+	if len(r.Findings) != 1 || r.Findings[0].ID != "USN-4738-1" || r.Findings[0].Severity != vulndb.SeverityMedium || r.Findings[0].FixedVersion != "1.1.1f-1ubuntu2.2" {
+		t.Errorf("ubuntu: %+v", r.Findings)
+	}
+	alpine, errs := inventory.ParseApk(strings.NewReader("P:alpine-release\nV:3.13.5-r0\no:alpine-base\n\nP:libssl1.1\nV:1.1.1j-r0\no:openssl\n"), "installed")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	r, _ = a.Assess(Host{Inventory: alpine})
+	if len(r.Findings) != 1 || r.Findings[0].ID != "ALPINE-CVE-2021-3449" || r.Findings[0].SourcePackage != "openssl" || r.Findings[0].Package != "libssl1.1" {
+		t.Errorf("alpine (%s): %+v", alpine.OS, r.Findings)
+	}
+	rpm, errs := inventory.ParseRPM(strings.NewReader(
+		"almalinux-release\t0\t8.4\t1.el8\tx86_64\t1622505600\talmalinux-release-8.4-1.el8.src.rpm\n"+
+			"postfix\t2\t3.5.8\t1.el8\tx86_64\t1625097600\tpostfix-3.5.8-1.el8.src.rpm\n"), "rpm.txt")
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	r, _ = a.Assess(Host{Inventory: rpm})
+	want := int(now.Sub(time.Unix(1625097600, 0)).Hours() / 24) // 2021-07-01
+	if r.DaysSinceLastUpdate == nil || *r.DaysSinceLastUpdate != want || r.LastUpdate.Format(time.DateOnly) != "2021-07-01" {
+		t.Errorf("rpm: last update %v, %v days; want %d", r.LastUpdate, deref(r.DaysSinceLastUpdate), want)
+	}
+}

@@ -197,6 +197,9 @@ func parseTime(s string, loc *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("time is not 'YYYY-MM-DD HH:MM:SS'")
 	}
+	if t.Year() < 1994 { // before dpkg existed: a damaged line, not a date to count days from
+		return time.Time{}, fmt.Errorf("time %s is before 1994", t.Format(time.DateOnly))
+	}
 	return t, nil
 }
 

@@ -3,8 +3,10 @@ module github.com/vigilhq/vigil
 go 1.26.8
 
 require (
+	github.com/google/osv-scalibr v0.5.3
 	github.com/spf13/cobra v1.10.2
 	github.com/valyala/fastjson v1.6.10
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 require (

@@ -16,7 +16,6 @@ var notBuilt = []pending{
 	{"serve", "Run the daemon: sources, detection, storage, web UI and API", "issue 3"},
 	{"scan", "Find patient and personal data in mail stores and attachments", "issue 6"},
 	{"exposure", "Which messages an incident exposed, and which patients are in them", "issue 6"},
-	{"posture", "Patch posture of hosts from their package inventories", "issue 7"},
 }
 
 func (p pending) command() *cobra.Command {

@@ -49,22 +49,30 @@ func (d *manyMailboxes) Read(c Ctx, s *Session, ev *event.Event) {
 			}
 		}
 	}
-	if s.opened != 1 || !s.Src.IsValid() {
+	if s.opened == 1 {
+		d.note(c, s, ev.Time)
+	}
+}
+
+// note counts the session's account against its source, once per session,
+// and raises when the source has read several accounts' mail.
+func (d *manyMailboxes) note(c Ctx, s *Session, at time.Time) {
+	if !s.Src.IsValid() {
 		return
 	}
 	r := d.bySrc[s.Src]
-	if r == nil || ev.Time.Sub(r.first) > 24*time.Hour {
-		r = &srcReads{users: distinct{}, first: ev.Time}
+	if r == nil || at.Sub(r.first) > 24*time.Hour {
+		r = &srcReads{users: distinct{}, first: at}
 		d.bySrc[s.Src] = r
 	}
-	n := r.users.add(s.User, ev.Time, 24*time.Hour)
+	n := r.users.add(s.User, at, 24*time.Hour)
 	if n < 2 || c.NetAccounts(s.Src) >= 3 {
 		return
 	}
 	users := r.users.keys()
 	c.Raise(&alert.Alert{
-		Time: ev.Time, Rule: "source-reads-many-mailboxes", Severity: alert.High, User: s.User, SrcIP: s.Src.String(),
-		Attack: []string{"T1114.002", "T1078"}, FirstSeen: r.first, LastSeen: ev.Time,
+		Time: at, Rule: "source-reads-many-mailboxes", Severity: alert.High, User: s.User, SrcIP: s.Src.String(),
+		Attack: []string{"T1114.002", "T1078"}, FirstSeen: r.first, LastSeen: at,
 		Summary: fmt.Sprintf("%s read the mailboxes of %d accounts (%s) within a day; it is not a network the clinic's accounts share.",
 			s.Src, n, short(users, 6)),
 		Evidence: alert.Evidence{Count: n, Accounts: users, Reads: append(append([]alert.Read(nil), r.reads...), s.reads()...)},
@@ -72,7 +80,10 @@ func (d *manyMailboxes) Read(c Ctx, s *Session, ev *event.Event) {
 }
 
 // End keeps what each session from a source read, as evidence for a later alert.
-func (d *manyMailboxes) End(_ Ctx, s *Session) {
+func (d *manyMailboxes) End(c Ctx, s *Session) {
+	if s.opened == 0 && s.bodies > 0 {
+		d.note(c, s, s.Last)
+	}
 	if r := d.bySrc[s.Src]; r != nil && s.Opened() > 0 && len(r.reads) < 16 {
 		r.reads = append(r.reads, s.reads()...)
 	}

@@ -33,7 +33,8 @@ type Session struct {
 	old       int // of which mail_age_days >= OldDays
 	mailboxes []mailboxRead
 	fetchSets []string // message sets of body FETCH commands, for sessions without mail_opened
-	bodies    int64    // logout counts
+	fetchBox  string
+	bodies    int64 // logout counts
 	hdrs      int64
 	ended     bool
 	flagged   alert.Severity
@@ -83,7 +84,7 @@ func (s *Session) reads() []alert.Read {
 		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: m.name, UIDs: uidSet(u), Exact: true, Messages: len(u), OldMessages: s.old, Bound: bound})
 	}
 	if len(out) == 0 && (len(s.fetchSets) > 0 || s.bodies > 0) {
-		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: "", UIDs: strings.Join(s.fetchSets, " "), Exact: false, Messages: int(s.bodies), Bound: bound})
+		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: s.fetchBox, UIDs: strings.Join(s.fetchSets, "; "), Exact: false, Messages: int(s.bodies), Bound: bound})
 	}
 	return out
 }
@@ -155,8 +156,14 @@ func (e *Engine) route(ev *event.Event) {
 	case event.ClassAPI:
 		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" && strings.Contains(ev.Command, "FETCH") && isBodyFetch(ev.CommandArgs) {
 			set, _, _ := strings.Cut(ev.CommandArgs, " ")
+			if !strings.HasPrefix(ev.Command, "UID") {
+				set += " (sequence numbers)"
+			}
 			if len(s.fetchSets) < 32 {
-				s.fetchSets = append(s.fetchSets, ev.Command+" "+set)
+				s.fetchSets = append(s.fetchSets, set)
+			}
+			if ev.Mailbox != "" {
+				s.fetchBox = ev.Mailbox
 			}
 			s.Last = ev.Time
 		}

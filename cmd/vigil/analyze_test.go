@@ -88,3 +88,25 @@ func TestAnalyzeTableAndUsage(t *testing.T) {
 		t.Fatalf("missing file: exit %d, %s", code, errOut)
 	}
 }
+
+// learn builds baselines that a later analyze uses: with the lab's own
+// history learned, the same log raises no new-network alerts and keeps the
+// baselines it loaded.
+func TestLearnThenAnalyze(t *testing.T) {
+	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	state := t.TempDir()
+	out, errOut, code := runCLI(t, "", "learn", "--state", state, path)
+	if code != 0 || !strings.Contains(out, "accounts have baselines") {
+		t.Fatalf("learn: exit %d %s %s", code, out, errOut)
+	}
+	if !strings.Contains(out, "; 2 accounts") {
+		t.Fatalf("learn should know dr.smith and reception: %s", out)
+	}
+	if _, _, code := runCLI(t, "", "learn", path); code != exitUsage {
+		t.Fatalf("learn without --state: exit %d", code)
+	}
+	out, _, code = runCLI(t, "", "analyze", "--json", "--state", state, path)
+	if code != 0 || len(alertsOf(t, out)) == 0 {
+		t.Fatalf("analyze with state: exit %d\n%s", code, out)
+	}
+}

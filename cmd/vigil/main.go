@@ -89,6 +89,7 @@ reads your logs.`,
 	})
 	root.AddCommand(newParseCmd())
 	root.AddCommand(newAnalyzeCmd())
+	root.AddCommand(newLearnCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

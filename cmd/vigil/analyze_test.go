@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -108,5 +109,23 @@ func TestLearnThenAnalyze(t *testing.T) {
 	out, _, code = runCLI(t, "", "analyze", "--json", "--state", state, path)
 	if code != 0 || len(alertsOf(t, out)) == 0 {
 		t.Fatalf("analyze with state: exit %d\n%s", code, out)
+	}
+}
+
+func TestTestRules(t *testing.T) {
+	out, errOut, code := runCLI(t, "", "test", "rules", "../../rules")
+	if code != 0 || !strings.Contains(out, "PASS  tests/lab.test.yml") || strings.Contains(out, "FAIL") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/x.test.yml", []byte("tests:\n  - name: expects what never happens\n    input: |\n      2026-11-29T06:18:33 auth: Info: passwd-file(reception,127.0.0.3,<3ypMQ2RhV6V/AAAD>): Password mismatch\n    expect:\n      - rule: password-spray\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runCLI(t, "", "test", "rules", dir)
+	if code != exitFindings || !strings.Contains(out, "FAIL") || !strings.Contains(out, "0 of 1 cases passed") {
+		t.Fatalf("failing case: exit %d\n%s", code, out)
+	}
+	if _, _, code := runCLI(t, "", "test", "rules", "/nonexistent"); code != exitUsage {
+		t.Fatalf("missing dir: exit %d", code)
 	}
 }

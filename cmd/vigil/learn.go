@@ -36,6 +36,7 @@ them. Feed it logs from a time you trust: what it learns is "normal".`,
 }
 
 func runLearn(stdout, stderr io.Writer, f detectFlags, args []string) error {
+	batchGC()
 	if f.state == "" {
 		return usageErrorf("--state DIR is required: it is where the baselines are kept")
 	}

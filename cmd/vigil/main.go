@@ -90,6 +90,7 @@ reads your logs.`,
 	root.AddCommand(newParseCmd())
 	root.AddCommand(newAnalyzeCmd())
 	root.AddCommand(newLearnCmd())
+	root.AddCommand(newTestCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

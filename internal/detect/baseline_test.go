@@ -146,3 +146,33 @@ func TestIsBodyFetch(t *testing.T) {
 		}
 	}
 }
+
+// Detector state is swept: after a quiet day nothing is left of a brute force.
+func TestSweep(t *testing.T) {
+	b := newBruteForce()
+	e, err := New(Options{Detectors: []Detector{b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 6, 1, 3, 0, 0, 0, time.UTC)
+	for i := 0; i < 20; i++ {
+		b.Failure(Ctx{e}, Failure{Time: t0.Add(time.Duration(i) * time.Second), User: fmt.Sprint("u", i), Src: netip.MustParseAddr("127.68.9.9")})
+	}
+	if len(b.src) != 1 || len(b.acct) != 20 {
+		t.Fatalf("state: %d %d", len(b.src), len(b.acct))
+	}
+	e.sweep(t0.Add(30 * time.Minute))
+	if len(b.src) != 1 {
+		t.Fatal("swept a window still within the hour")
+	}
+	e.sweep(t0.Add(25 * time.Hour))
+	if len(b.src)+len(b.pair)+len(b.acct) != 0 {
+		t.Fatalf("state left after a quiet day: %d %d %d", len(b.src), len(b.pair), len(b.acct))
+	}
+	d := distinct{}
+	d.add("a", t0, time.Hour)
+	d.add("b", t0.Add(50*time.Minute), time.Hour)
+	if d.prune(t0.Add(90*time.Minute), time.Hour); len(d) != 1 {
+		t.Fatalf("prune: %v", d)
+	}
+}

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 )
@@ -68,6 +69,12 @@ func (d *bruteForce) Failure(c Ctx, f Failure) {
 			}, "", nil)
 		}
 	}
+}
+
+func (d *bruteForce) Sweep(now time.Time) {
+	sweepWindows(d.src, now, time.Hour)
+	sweepWindows(d.pair, now, time.Hour)
+	sweepWindows(d.acct, now, time.Hour)
 }
 
 func refs(r ...string) []string {

@@ -152,6 +152,7 @@ type Engine struct {
 	onLogin   []LoginObserver
 	onRead    []ReadObserver
 	onEnd     []EndObserver
+	sweepers  []Sweeper
 
 	baselines map[string]*Baseline
 	netIndex  map[netKey]int // how many accounts' baselines hold a network
@@ -194,6 +195,9 @@ func New(opts Options) (*Engine, error) {
 		}
 		if o, ok := d.(EndObserver); ok {
 			e.onEnd = append(e.onEnd, o)
+		}
+		if o, ok := d.(Sweeper); ok {
+			e.sweepers = append(e.sweepers, o)
 		}
 	}
 	accounts, err := e.store.List()

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 )
@@ -32,6 +33,16 @@ func (d *guessed) Failure(c Ctx, f Failure) {
 	}
 	w.add(f.Time, c.Config().GuessedWindow)
 	d.accts[f.Src].add(f.User, f.Time, c.Config().GuessedWindow)
+}
+
+func (d *guessed) Sweep(now time.Time) {
+	sweepWindows(d.fails, now, 3*time.Hour)
+	sweepDistinct(d.accts, now, 3*time.Hour)
+	for k := range d.accts {
+		if d.fails[k] == nil {
+			delete(d.accts, k)
+		}
+	}
 }
 
 func (d *guessed) Login(c Ctx, s *Session) {

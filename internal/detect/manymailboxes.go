@@ -89,6 +89,15 @@ func (d *manyMailboxes) End(c Ctx, s *Session) {
 	}
 }
 
+func (d *manyMailboxes) Sweep(now time.Time) {
+	sweepDistinct(d.owners, now, 24*time.Hour)
+	for k, r := range d.bySrc {
+		if now.Sub(r.first) > 24*time.Hour {
+			delete(d.bySrc, k)
+		}
+	}
+}
+
 func containsStr(s []string, v string) bool {
 	for _, x := range s {
 		if x == v {

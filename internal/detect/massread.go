@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/event"
@@ -87,6 +88,15 @@ func (d *massRead) raiseSession(c Ctx, s *Session, b *Baseline, thr int) {
 		Evidence: alert.Evidence{Count: s.Opened(), Sessions: []string{s.ID}},
 	}, s.ID, s)
 	_ = thr
+}
+
+func (d *massRead) Sweep(now time.Time) {
+	today := dayOf(now)
+	for k, dc := range d.day {
+		if dc.day != today {
+			delete(d.day, k)
+		}
+	}
 }
 
 // End checks sessions that logged no mail_opened: their logout counts.

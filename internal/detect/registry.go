@@ -35,6 +35,12 @@ type EndObserver interface {
 	End(c Ctx, s *Session)
 }
 
+// Sweeper drops state older than its windows; the engine calls it hourly
+// (event time), so that a long-running daemon's memory stays bounded.
+type Sweeper interface {
+	Sweep(now time.Time)
+}
+
 // Registry lists every detector. A new detector is one file and one line here.
 func Registry() []Detector {
 	return []Detector{
@@ -68,7 +74,33 @@ var (
 	_ ReadObserver    = (*manyMailboxes)(nil)
 	_ EndObserver     = (*manyMailboxes)(nil)
 	_ EndObserver     = sessionReport{}
+	_ Sweeper         = (*bruteForce)(nil)
+	_ Sweeper         = (*spray)(nil)
+	_ Sweeper         = (*guessed)(nil)
+	_ Sweeper         = (*massRead)(nil)
+	_ Sweeper         = (*slowExfil)(nil)
+	_ Sweeper         = (*manyMailboxes)(nil)
+	_ Sweeper         = (*travel)(nil)
 )
+
+// sweepWindows drops windows whose last occurrence is older than keep.
+func sweepWindows[K comparable](m map[K]*window, now time.Time, keep time.Duration) {
+	for k, w := range m {
+		if len(w.ts) == 0 || now.Sub(w.ts[len(w.ts)-1]) > keep {
+			delete(m, k)
+		}
+	}
+}
+
+// sweepDistinct drops sets whose every member is older than keep.
+func sweepDistinct[K comparable](m map[K]distinct, now time.Time, keep time.Duration) {
+	for k, d := range m {
+		d.prune(now, keep)
+		if len(d) == 0 {
+			delete(m, k)
+		}
+	}
+}
 
 // window counts occurrences within a sliding time window.
 type window struct{ ts []time.Time }
@@ -95,12 +127,17 @@ type distinct map[string]time.Time
 
 func (d distinct) add(k string, t time.Time, w time.Duration) int {
 	d[k] = t
+	d.prune(t, w)
+	return len(d)
+}
+
+// prune drops keys last seen more than w before now.
+func (d distinct) prune(now time.Time, w time.Duration) {
 	for k, at := range d {
-		if t.Sub(at) > w {
+		if now.Sub(at) > w {
 			delete(d, k)
 		}
 	}
-	return len(d)
 }
 
 func (d distinct) keys() []string {

@@ -324,6 +324,9 @@ func (e *Engine) sweep(now time.Time) {
 			e.endSession(s)
 		}
 	}
+	for _, d := range e.sweepers {
+		d.Sweep(now)
+	}
 	for k, m := range e.failSeen {
 		if now.Sub(m.t) > time.Hour {
 			delete(e.failSeen, k)

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 )
@@ -21,6 +22,19 @@ type slowMark struct {
 func newSlowExfil() *slowExfil { return &slowExfil{m: map[string]*slowMark{}} }
 
 func (*slowExfil) Name() string { return "slow-exfiltration" }
+
+// Sweep forgets sources unseen for 30 days.
+func (d *slowExfil) Sweep(now time.Time) {
+	for k, m := range d.m {
+		last := int32(0)
+		for day := range m.days {
+			last = max(last, day)
+		}
+		if dayOf(now)-last > 30 {
+			delete(d.m, k)
+		}
+	}
+}
 
 func (d *slowExfil) End(c Ctx, s *Session) {
 	if !(s.NewNet || s.NewCountry || s.NewASN) || s.Opened() == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 )
@@ -53,6 +54,11 @@ func (d *spray) Failure(c Ctx, f Failure) {
 			}, "", nil)
 		}
 	}
+}
+
+func (d *spray) Sweep(now time.Time) {
+	sweepDistinct(d.bySrc, now, 2*time.Hour)
+	sweepDistinct(d.byUser, now, 2*time.Hour)
 }
 
 func short(s []string, n int) string {

@@ -23,6 +23,15 @@ func newTravel() *travel { return &travel{last: map[string]travelMark{}} }
 
 func (*travel) Name() string { return "impossible-travel" }
 
+// Sweep forgets logins older than a day: no travel is impossible in a day.
+func (d *travel) Sweep(now time.Time) {
+	for k, m := range d.last {
+		if now.Sub(m.t) > 24*time.Hour {
+			delete(d.last, k)
+		}
+	}
+}
+
 func (d *travel) Login(c Ctx, s *Session) {
 	if !s.HasPlace || !s.Place.HasLoc {
 		return

@@ -497,15 +497,16 @@ func (r *Rule) prune(now time.Time) {
 	}
 }
 
-// Load compiles every *.yml and *.yaml file under dir of fsys, in name
-// order. A bad rule is reported with its file; the others still load.
+// Load compiles every *.yml and *.yaml file under dir of fsys (but the
+// *.test.yml files of 'vigil test rules'), in name order. A bad rule is reported with its file; the others still load.
 func Load(fsys fs.FS, dir string) ([]*Rule, error) {
 	var names []string
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
+		isTest := strings.HasSuffix(p, ".test.yml") || strings.HasSuffix(p, ".test.yaml")
+		if !d.IsDir() && !isTest && (strings.HasSuffix(p, ".yml") || strings.HasSuffix(p, ".yaml")) {
 			names = append(names, p)
 		}
 		return nil

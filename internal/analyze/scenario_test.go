@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +54,8 @@ type row struct {
 	detected bool
 	sev      alert.Severity
 	rule     string
-	ttd      time.Duration
+	ttd      time.Duration // from the attacker's first event
+	margin   time.Duration // before the deadline
 	deadline string
 }
 
@@ -81,7 +81,7 @@ func TestScenarios(t *testing.T) {
 		if tr.Scenario != sim.HolidayWebmail {
 			continue
 		}
-		r := row{sc: tr.Scenario, deadline: "no high alert during the holiday"}
+		r := row{sc: tr.Scenario, deadline: "benign: no high alert during the 14-day holiday"}
 		for _, a := range res.Alerts {
 			if a.User == tr.Account && a.Severity >= alert.Medium && !a.Time.Before(tr.Start) && a.Time.Before(tr.Start.Add(14*24*time.Hour)) {
 				r.detected, r.rule, r.sev = true, a.Rule, max(r.sev, a.Severity)
@@ -93,22 +93,22 @@ func TestScenarios(t *testing.T) {
 		rows = append(rows, r)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-24s | %-8s | %-8s | %-38s | %s\n", "scenario", "detected", "severity", "first high/critical rule (c: highest)", "time to detect (from first attacker event; deadline)")
+	fmt.Fprintf(&b, "%-24s | %-8s | %-8s | %-38s | %-14s | %-18s | %s\n", "scenario", "detected", "severity", "first high/critical rule (c: highest)", "time to detect", "before deadline by", "deadline")
 	for _, r := range rows {
-		ttd := "-"
+		ttd, margin := "-", "-"
 		if r.detected {
 			ttd = r.ttd.String()
+			if r.sc != sim.HolidayWebmail {
+				margin = r.margin.String()
+			}
 		}
 		sev := "-"
 		if r.sev != 0 {
 			sev = r.sev.String()
 		}
-		fmt.Fprintf(&b, "%-24s | %-8v | %-8s | %-38s | %s (%s)\n", r.sc, r.detected, sev, r.rule, ttd, r.deadline)
+		fmt.Fprintf(&b, "%-24s | %-8v | %-8s | %-38s | %-14s | %-18s | %s\n", r.sc, r.detected, sev, r.rule, ttd, margin, r.deadline)
 	}
 	t.Log("\n" + b.String())
-	if os.Getenv("VIGIL_TABLE") != "" {
-		fmt.Print(b.String())
-	}
 }
 
 func judge(t *testing.T, tr sim.Truth, res *Result) row {
@@ -116,11 +116,11 @@ func judge(t *testing.T, tr sim.Truth, res *Result) row {
 	r := row{sc: tr.Scenario}
 	want := alert.High
 	deadline := tr.ReadEnd
-	r.deadline = "end of first reading session " + tr.ReadEnd.Format("15:04:05")
+	r.deadline = "end of the first reading session (" + tr.ReadEnd.Sub(tr.ReadStart).Round(time.Second).String() + " long)"
 	if tr.Scenario == sim.BruteForce {
 		want = alert.Low
 		deadline = tr.Start.Add(10 * time.Minute)
-		r.deadline = "10 min after first failure; must stay below high"
+		r.deadline = "10 min after the first failure; must stay below high"
 	}
 	for _, a := range res.Alerts {
 		if a.Time.Before(tr.Start) {
@@ -137,10 +137,10 @@ func judge(t *testing.T, tr sim.Truth, res *Result) row {
 			t.Errorf("%s: brute force that never succeeded raised %s (%s)", tr.Scenario, a.Severity, a.Rule)
 		}
 		if r.detected && tr.Scenario == sim.BruteForce && a.Severity > r.sev && !a.Time.After(deadline) {
-			r.rule, r.sev, r.ttd = a.Rule, a.Severity, a.Time.Sub(tr.Start)
+			r.rule, r.sev, r.ttd, r.margin = a.Rule, a.Severity, a.Time.Sub(tr.Start), deadline.Sub(a.Time)
 		}
 		if !r.detected {
-			r.detected, r.rule, r.sev, r.ttd = true, a.Rule, a.Severity, a.Time.Sub(tr.Start)
+			r.detected, r.rule, r.sev, r.ttd, r.margin = true, a.Rule, a.Severity, a.Time.Sub(tr.Start), deadline.Sub(a.Time)
 			if a.Time.After(deadline) {
 				t.Errorf("%s: first %s alert at %s, after the deadline %s", tr.Scenario, a.Severity, a.Time, deadline)
 			}

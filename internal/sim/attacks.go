@@ -22,6 +22,11 @@ func (g *gen) attack(sc Scenario, victim *person, staff []*person, date time.Tim
 			}
 			g.failure(at, p.name, "imap", src, false)
 			at = at.Add(time.Duration(15+g.r.IntN(20)) * time.Second)
+			if i%3 == 0 {
+				// The same password tried over SMTP AUTH too.
+				g.emit(at, postfixSASLFail(at, src.String(), p.name, g.nextPID()))
+				at = at.Add(5 * time.Second)
+			}
 			if i%6 == 5 {
 				g.failure(at, "postmaster", "imap", src, true)
 				at = at.Add(10 * time.Second)

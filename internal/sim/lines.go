@@ -110,3 +110,22 @@ func uidSet(uids []int) string {
 	}
 	return b.String()
 }
+
+// Postfix lines, as rsyslog writes them with its high-precision ISO stamp
+// (RSYSLOG_FileFormat); the text after the program is Postfix's own
+// (/work/capture/postfix.log).
+func pfPrefix(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000-07:00") + " mail "
+}
+
+func postfixSASLFail(t time.Time, ip, user string, pid int) string {
+	return fmt.Sprintf("%spostfix/submission/smtpd[%d]: warning: unknown[%s]: SASL LOGIN authentication failed: (reason unavailable), sasl_username=%s", pfPrefix(t), pid, ip, user)
+}
+
+func postfixSubmit(t time.Time, ip, user, queueID string, pid int) string {
+	return fmt.Sprintf("%spostfix/submission/smtpd[%d]: %s: client=unknown[%s], sasl_method=PLAIN, sasl_username=%s", pfPrefix(t), pid, queueID, ip, user)
+}
+
+func postfixQueued(t time.Time, user, queueID string, size, nrcpt int) string {
+	return fmt.Sprintf("%spostfix/qmgr[1021]: %s: from=<%s@clinic.example>, size=%d, nrcpt=%d (queue active)", pfPrefix(t), queueID, user, size, nrcpt)
+}

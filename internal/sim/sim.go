@@ -288,6 +288,13 @@ func (g *gen) workDay(p *person, date time.Time) {
 			g.imapSession(p, at, g.phoneIP(), "INBOX", 1+g.r.IntN(4), 7)
 		}
 	}
+	if weekday && p.office {
+		// Mail sent from the desk: Postfix's submission and queue lines.
+		for i := g.r.IntN(4); i > 0; i-- {
+			at := date.Add(time.Duration(8*60+g.r.IntN(9*60)) * time.Minute)
+			g.submit(p.name, at, officeIP)
+		}
+	}
 	if g.r.IntN(4) == 0 || (!p.office && weekday) {
 		at := date.Add(time.Duration(18*60+g.r.IntN(4*60)) * time.Minute)
 		g.webmail(p, at, p.home, p.readRate)
@@ -351,9 +358,10 @@ func (g *gen) readSession(user, service string, at time.Time, ip netip.Addr, mai
 		}
 	}
 	for i, uid := range uids {
-		t = t.Add(time.Duration(200+g.r.IntN(3000)) * time.Millisecond)
 		if len(uids) > 100 {
-			t = t.Add(-time.Duration(g.r.IntN(150)) * time.Millisecond)
+			t = t.Add(time.Duration(20+g.r.IntN(60)) * time.Millisecond) // a bulk download
+		} else {
+			t = t.Add(time.Duration(200+g.r.IntN(3000)) * time.Millisecond) // a person reading
 		}
 		sz := 2000 + g.r.IntN(60000)
 		bytes += sz
@@ -378,4 +386,18 @@ func (g *gen) failure(at time.Time, user, service string, ip netip.Addr, unknown
 	g.emit(at, mismatchLine(at, user, ips, s, unknown))
 	g.emit(at, authFinished(at, user, service, s, ips, rport, false))
 	g.emit(at.Add(2*time.Second), abortedLine(at.Add(2*time.Second), user, service, ips, s, 2))
+}
+
+const queueAlphabet = "0123456789ABCDEF"
+
+// submit logs one message sent through the submission port.
+func (g *gen) submit(user string, at time.Time, ip netip.Addr) {
+	q := make([]byte, 11)
+	for i := range q {
+		q[i] = queueAlphabet[g.r.IntN(16)]
+	}
+	qid, pid := string(q), g.nextPID()
+	g.emit(at, postfixSubmit(at, ip.String(), user, qid, pid))
+	at = at.Add(150 * time.Millisecond)
+	g.emit(at, postfixQueued(at, user, qid, 2000+g.r.IntN(200000), 1+g.r.IntN(3)))
 }

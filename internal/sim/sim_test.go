@@ -19,7 +19,7 @@ func TestEveryLineParses(t *testing.T) {
 	}
 	var ev event.Event
 	classes := map[event.Class]int{}
-	var opened, webmail int
+	var opened, webmail, postfix int
 	var last time.Time
 	for i, line := range out.Lines {
 		_, err := dec.Decode(line, &ev)
@@ -40,17 +40,20 @@ func TestEveryLineParses(t *testing.T) {
 		if ev.Service == "webmail" {
 			webmail++
 		}
+		if ev.Product == "postfix" {
+			postfix++
+		}
 		if ev.User == "" && ev.Class == event.ClassAuthentication {
 			t.Fatalf("login without a user: %s", line)
 		}
 	}
-	for _, c := range []event.Class{event.ClassAuthentication, event.ClassAPI, event.ClassDatastore} {
+	for _, c := range []event.Class{event.ClassAuthentication, event.ClassAPI, event.ClassDatastore, event.ClassEmail} {
 		if classes[c] == 0 {
 			t.Errorf("no %s events", c.Name())
 		}
 	}
-	if opened < 1000 || webmail == 0 {
-		t.Errorf("opened=%d webmail=%d", opened, webmail)
+	if opened < 1000 || webmail == 0 || postfix == 0 {
+		t.Errorf("opened=%d webmail=%d postfix=%d", opened, webmail, postfix)
 	}
 	if len(out.Truth) != len(AllScenarios) {
 		t.Fatalf("truth has %d scenarios, want %d", len(out.Truth), len(AllScenarios))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,6 +73,7 @@ func (f *detectFlags) engine(log *slog.Logger, learnOnly bool, rules []detect.Ev
 
 type analyzeFlags struct {
 	detectFlags
+	notifyFlags
 	json      bool
 	exitCode  bool
 	minSev    string
@@ -104,7 +106,8 @@ databases, new networks are judged by address prefix (/24, /48).`,
 			return runAnalyze(cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
 		},
 	}
-	f.register(cmd)
+	f.detectFlags.register(cmd)
+	f.notifyFlags.register(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "write alerts as JSON lines (nothing else on stdout)")
 	fl.BoolVar(&f.exitCode, "exit-code", false, "exit 1 when any alert is raised")
@@ -141,6 +144,12 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 		return err
 	}
 	defer closeGeo()
+	notifier, err := f.build()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	var notifyErrs int
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
@@ -154,7 +163,13 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 		if f.json && encErr == nil {
 			encErr = enc.Encode(a)
 		}
-	}})
+		if notifier != nil {
+			if err := notifier.Notify(ctx, a); err != nil {
+				notifyErrs++
+				log.Error("alert not delivered", "alert", a.ID, "err", err)
+			}
+		}
+	}, Progress: progress(stderr)})
 	if err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -184,6 +199,9 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 	}
 	if len(failed) > 0 {
 		return usageErrorf("could not read %s", strings.Join(failed, ", "))
+	}
+	if notifyErrs > 0 {
+		return fmt.Errorf("%d alert(s) could not be delivered", notifyErrs)
 	}
 	if f.exitCode && len(shown) > 0 {
 		return errFindings

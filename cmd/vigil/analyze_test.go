@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vigilhq/vigil/internal/alert"
@@ -127,5 +130,34 @@ func TestTestRules(t *testing.T) {
 	}
 	if _, _, code := runCLI(t, "", "test", "rules", "/nonexistent"); code != exitUsage {
 		t.Fatalf("missing dir: exit %d", code)
+	}
+}
+
+// --webhook sends the high alerts to a real HTTP server as chat text.
+func TestAnalyzeWebhook(t *testing.T) {
+	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	var mu sync.Mutex
+	var texts []string
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		mu.Lock()
+		texts = append(texts, m["text"])
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	_, errOut, code := runCLI(t, "", "analyze", "--json", "--webhook", srv.URL, "--webhook-format", "slack", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(texts) != 2 || !strings.Contains(texts[0], "[HIGH]") {
+		t.Fatalf("webhook got %d messages: %q", len(texts), texts)
+	}
+	for _, bad := range [][]string{{"--webhook", "ftp://x"}, {"--syslog", "x:514"}, {"--smtp", "127.0.0.1:25"}, {"--notify-min-severity", "x", "--webhook", srv.URL}} {
+		if _, _, code := runCLI(t, "", append(append([]string{"analyze"}, bad...), path)...); code != exitUsage {
+			t.Errorf("%v: exit %d", bad, code)
+		}
 	}
 }

@@ -28,6 +28,10 @@ type Options struct {
 	Engine   *detect.Engine
 	// OnAlert, if set, sees each alert as it is raised (after grouping).
 	OnAlert func(*alert.Alert)
+	// Progress, if set, is called every ProgressEvery lines with the file
+	// and the lines read so far in it.
+	Progress      func(name string, lines int64)
+	ProgressEvery int64
 }
 
 // Result is what a run found.
@@ -54,6 +58,9 @@ type Runner struct {
 func New(opts Options) (*Runner, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.ProgressEvery <= 0 {
+		opts.ProgressEvery = 500_000
 	}
 	if opts.Engine == nil {
 		return nil, errors.New("analyze: no engine")
@@ -100,6 +107,9 @@ func (r *Runner) Reader(name string, rd io.Reader) error {
 			return nil
 		}
 		r.res.Lines++
+		if r.opts.Progress != nil && num%r.opts.ProgressEvery == 0 {
+			r.opts.Progress(name, num)
+		}
 		var le *parse.LineError
 		if err != nil {
 			if errors.As(err, &le) {

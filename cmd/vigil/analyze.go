@@ -30,6 +30,7 @@ type detectFlags struct {
 	geoASN     string
 	rulesDir   string
 	noRules    bool
+	config     string
 }
 
 func (f *detectFlags) register(cmd *cobra.Command) {
@@ -41,6 +42,7 @@ func (f *detectFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.geoASN, "geoip-asn", "", "GeoLite2-ASN format database (optional)")
 	fl.StringVar(&f.rulesDir, "rules", "", "directory of Sigma rules to run instead of vigil's own (rules/)")
 	fl.BoolVar(&f.noRules, "no-rules", false, "run the detectors only, no Sigma rules")
+	fl.StringVar(&f.config, "detect-config", "", "YAML file of detector thresholds (docs/detection.md); unknown keys are an error")
 }
 
 // engine builds the detection engine the flags describe.
@@ -48,6 +50,18 @@ func (f *detectFlags) engine(log *slog.Logger, learnOnly bool, rules []detect.Ev
 	var opts detect.Options
 	opts.Logger, opts.LearnOnly, opts.Rules = log, learnOnly, rules
 	closer := func() {}
+	if f.config != "" {
+		cf, err := os.Open(f.config)
+		if err != nil {
+			return nil, nil, usageErrorf("--detect-config: %v", err)
+		}
+		cfg, err := detect.LoadConfig(cf)
+		_ = cf.Close() // read-only
+		if err != nil {
+			return nil, nil, usageErrorf("%s: %v", f.config, err)
+		}
+		opts.Config = cfg
+	}
 	if f.state != "" {
 		st, err := detect.NewFileStore(f.state)
 		if err != nil {

@@ -161,3 +161,24 @@ func TestAnalyzeWebhook(t *testing.T) {
 		}
 	}
 }
+
+func TestAnalyzeDetectConfig(t *testing.T) {
+	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	dir := t.TempDir()
+	good, bad := dir+"/good.yml", dir+"/bad.yml"
+	// With fail2ban's 5 replaced by 6, 127.0.0.3's five failures raise nothing.
+	if err := os.WriteFile(good, []byte("repeat_count: 6\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("repeat_cnt: 6\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runCLI(t, "", "analyze", "--json", "--detect-config", good, path)
+	if code != 0 || strings.Contains(out, "127.0.0.3") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	_, errOut, code := runCLI(t, "", "analyze", "--detect-config", bad, path)
+	if code != exitUsage || !strings.Contains(errOut, "repeat_cnt") {
+		t.Fatalf("bad config: exit %d %s", code, errOut)
+	}
+}

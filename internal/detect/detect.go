@@ -11,11 +11,16 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
+	"reflect"
 	"sort"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/event"
@@ -25,42 +30,65 @@ import (
 // DefaultConfig.
 type Config struct {
 	// Brute force per source: BruteCount failures within BruteWindow.
-	BruteCount  int
-	BruteWindow time.Duration
+	BruteCount  int           `yaml:"brute_count"`
+	BruteWindow time.Duration `yaml:"brute_window"`
 	// Repeated failures from one source on one account (fail2ban's default: 5 in 10 min).
-	RepeatCount  int
-	RepeatWindow time.Duration
+	RepeatCount  int           `yaml:"repeat_count"`
+	RepeatWindow time.Duration `yaml:"repeat_window"`
 	// Failures on one account from all sources.
-	AccountCount  int
-	AccountWindow time.Duration
+	AccountCount  int           `yaml:"account_count"`
+	AccountWindow time.Duration `yaml:"account_window"`
 	// Spraying: one source failing on SprayAccounts accounts within SprayWindow;
 	// distributed guessing: one account failing from GuessSources sources.
-	SprayAccounts int
-	GuessSources  int
-	SprayWindow   time.Duration
+	SprayAccounts int           `yaml:"spray_accounts"`
+	GuessSources  int           `yaml:"guess_sources"`
+	SprayWindow   time.Duration `yaml:"spray_window"`
 	// A success after at least GuessedFailures failures from the same source
 	// within GuessedWindow.
-	GuessedFailures int
-	GuessedWindow   time.Duration
+	GuessedFailures int           `yaml:"guessed_failures"`
+	GuessedWindow   time.Duration `yaml:"guessed_window"`
 	// Learning: a baseline is used once it covers LearnDays active days.
-	LearnDays int
+	LearnDays int `yaml:"learn_days"`
 	// Mass read: messages in a session (or a day) above both the floor and
 	// Factor times the account's own maximum.
-	SessionFloor int
-	DayFloor     int
-	ReadFactor   int
+	SessionFloor int `yaml:"session_floor"`
+	DayFloor     int `yaml:"day_floor"`
+	ReadFactor   int `yaml:"read_factor"`
 	// Old mail: OldDays is "old"; OldFloor old messages in a session.
-	OldDays  int
-	OldFloor int
+	OldDays  int `yaml:"old_days"`
+	OldFloor int `yaml:"old_floor"`
 	// Slow exfiltration: SlowTotal messages over at least SlowDays days by a
 	// source new to the account.
-	SlowTotal int
-	SlowDays  int
+	SlowTotal int `yaml:"slow_total"`
+	SlowDays  int `yaml:"slow_days"`
 	// Suppress repeats of the same alert (rule, account, key) within this.
-	Suppress time.Duration
+	Suppress time.Duration `yaml:"suppress"`
 	// SessionIdle ends a session whose logout was never seen.
-	SessionIdle time.Duration
+	SessionIdle time.Duration `yaml:"session_idle"`
 }
+
+// LoadConfig reads a YAML file of thresholds (keys as in docs/detection.md,
+// durations as "120s", "10m"); an unknown key is an error naming it, and
+// keys left out keep their defaults.
+func LoadConfig(r io.Reader) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	v := reflect.ValueOf(c)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).Int() < 0 {
+			return Config{}, fmt.Errorf("%w: %s must not be negative", ErrConfig, v.Type().Field(i).Tag.Get("yaml"))
+		}
+	}
+	c.fill()
+	return c, nil
+}
+
+// ErrConfig wraps errors in a detection configuration.
+var ErrConfig = errors.New("bad detection configuration")
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/detect"
 	"github.com/vigilhq/vigil/internal/sigma"
@@ -51,6 +53,7 @@ func BenchmarkAnalyze1M(b *testing.B) {
 	path, n := benchLog(b, 1_000_000)
 	g := geo(b)
 	b.ResetTimer()
+	cpu0 := cpuTime(b)
 	var events int64
 	for b.Loop() {
 		rs, err := sigma.Load(rules.FS, ".")
@@ -82,5 +85,17 @@ func BenchmarkAnalyze1M(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	// On a shared machine wall time includes waiting for a core; events per
+	// second of CPU this process used is the one-core figure.
+	b.ReportMetric(float64(events)*float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "events/cpu-s")
 	b.ReportMetric(float64(n), "lines")
+}
+
+// cpuTime is the user+system CPU time this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

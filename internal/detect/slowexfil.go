@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
@@ -10,27 +11,31 @@ import (
 // slowExfil: sustained reading by a source new to the account, summed over
 // days: the attacker who reads 30 messages a day for weeks.
 type slowExfil struct {
-	m map[string]*slowMark
+	m     map[string]*slowMark
+	swept int32
 }
 
 type slowMark struct {
-	days  map[int32]bool
-	total int
-	first Session
+	days    []int32 // distinct days with reading, at most a few dozen
+	lastDay int32
+	total   int
+	firstID string
+	first   time.Time
 }
 
 func newSlowExfil() *slowExfil { return &slowExfil{m: map[string]*slowMark{}} }
 
 func (*slowExfil) Name() string { return "slow-exfiltration" }
 
-// Sweep forgets sources unseen for 30 days.
+// Sweep forgets sources unseen for 30 days, once a day.
 func (d *slowExfil) Sweep(now time.Time) {
+	today := dayOf(now)
+	if today == d.swept {
+		return
+	}
+	d.swept = today
 	for k, m := range d.m {
-		last := int32(0)
-		for day := range m.days {
-			last = max(last, day)
-		}
-		if dayOf(now)-last > 30 {
+		if today-m.lastDay > 30 {
 			delete(d.m, k)
 		}
 	}
@@ -43,19 +48,23 @@ func (d *slowExfil) End(c Ctx, s *Session) {
 	k := s.User + "\x00" + netOf(s.Src).String()
 	m := d.m[k]
 	if m == nil {
-		m = &slowMark{days: map[int32]bool{}, first: *s}
+		m = &slowMark{firstID: s.ID, first: s.Start}
 		d.m[k] = m
 	}
-	m.days[dayOf(s.Start)] = true
+	day := dayOf(s.Start)
+	if !slices.Contains(m.days, day) && len(m.days) < 64 {
+		m.days = append(m.days, day)
+	}
+	m.lastDay = max(m.lastDay, day)
 	m.total += s.Opened()
 	cfg := c.Config()
 	if len(m.days) >= cfg.SlowDays && m.total >= cfg.SlowTotal {
 		c.Raise(&alert.Alert{
 			Time: s.Last, Rule: "slow-exfiltration", Severity: alert.High, User: s.User, SrcIP: s.Src.String(),
-			Attack: []string{"T1114.002", "T1078"}, FirstSeen: m.first.Start, LastSeen: s.Last,
+			Attack: []string{"T1114.002", "T1078"}, FirstSeen: m.first, LastSeen: s.Last,
 			Summary: fmt.Sprintf("%s's mailbox has been read from %s, a network this account never used before, on %d days since %s: %d messages so far.",
-				s.User, netOf(s.Src), len(m.days), m.first.Start.Format("2 Jan 2006"), m.total),
-			Evidence: alert.Evidence{Count: m.total, Sessions: []string{m.first.ID, s.ID}},
+				s.User, netOf(s.Src), len(m.days), m.first.Format("2 Jan 2006"), m.total),
+			Evidence: alert.Evidence{Count: m.total, Sessions: []string{m.firstID, s.ID}},
 		}, netOf(s.Src).String(), s)
 	}
 }

@@ -103,7 +103,8 @@ func newAnalyzeCmd() *cobra.Command {
 own time, as fast as the disk allows. Use it on months of old logs to find out
 whether an account was broken into and when it began.
 
-Give the files oldest first (mail.log.3.gz mail.log.2.gz mail.log.1 mail.log).
+Files are read oldest first, whatever their order on the command line (by the
+time of their first event), so 'vigil analyze /var/log/mail.log*' works.
 Each alert says what happened in plain words, with its evidence: the sessions,
 the log lines, and the message UIDs an attacker's session read. Alerts about
 the same account and address within a day are grouped into one incident;
@@ -188,7 +189,7 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	var failed []string
-	for _, path := range args {
+	for _, path := range analyze.SortByTime(args, f.format, loc) {
 		if err := r.File(path); err != nil {
 			_, _ = fmt.Fprintf(stderr, "vigil analyze: %v\n", err) // reported; the other files are still read
 			failed = append(failed, path)

@@ -55,7 +55,7 @@ func runLearn(stdout, stderr io.Writer, f detectFlags, args []string) error {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	var failed []string
-	for _, path := range args {
+	for _, path := range analyze.SortByTime(args, f.format, loc) {
 		if err := r.File(path); err != nil {
 			_, _ = fmt.Fprintf(stderr, "vigil learn: %v\n", err) // reported; the other files are still read
 			failed = append(failed, path)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
@@ -96,6 +97,67 @@ func (r *Runner) File(path string) error {
 	defer func() { _ = rc.Close() }() // read-only
 	r.dec.SetReference(mtime)
 	return r.Reader(path, rc)
+}
+
+// FirstTime returns the time of the first line of path that yields an
+// event (looking at most at the first 1,000 lines), for putting rotated
+// files in order; ok is false when none does.
+func FirstTime(path string, format string, loc *time.Location) (time.Time, bool) {
+	rc, mtime, err := parse.Open(path)
+	if err != nil {
+		return time.Time{}, false
+	}
+	defer func() { _ = rc.Close() }() // read-only
+	if loc == nil {
+		loc = time.UTC
+	}
+	dec, err := parse.NewDecoder(parse.Options{Format: format, Location: loc, Reference: mtime})
+	if err != nil {
+		return time.Time{}, false
+	}
+	lr := parse.NewLineReader(rc)
+	var ev event.Event
+	for i := 0; i < 1000; i++ {
+		line, _, err := lr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			continue
+		}
+		if _, err := dec.Decode(string(line), &ev); err == nil && !ev.Time.IsZero() {
+			return ev.Time, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// SortByTime orders paths by the time of their first event, oldest first
+// (mail.log.2.gz, mail.log.1, mail.log), keeping the given order for files
+// without one. Detection runs on event time, so the order matters.
+func SortByTime(paths []string, format string, loc *time.Location) []string {
+	type keyed struct {
+		path string
+		t    time.Time
+		ok   bool
+		i    int
+	}
+	ks := make([]keyed, len(paths))
+	for i, p := range paths {
+		t, ok := FirstTime(p, format, loc)
+		ks[i] = keyed{p, t, ok, i}
+	}
+	sort.SliceStable(ks, func(a, b int) bool {
+		if ks[a].ok && ks[b].ok {
+			return ks[a].t.Before(ks[b].t)
+		}
+		return ks[a].i < ks[b].i
+	})
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.path
+	}
+	return out
 }
 
 // Reader analyzes lines from rd, named name in evidence.

@@ -211,6 +211,9 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 	if !f.noSummary {
 		_, _ = fmt.Fprintf(stderr, "vigil analyze: %d lines, %d events, %d not understood; %d alerts in %d incidents\n",
 			res.Lines, res.Events, res.Unparsed, len(shown), len(res.Incidents)) // stderr: nowhere to report a failure
+		for _, s := range res.UnparsedSamples {
+			_, _ = fmt.Fprintf(stderr, "  not understood: %s ('vigil parse' shows every line)\n", s) // as above
+		}
 	}
 	if len(failed) > 0 {
 		return usageErrorf("could not read %s", strings.Join(failed, ", "))

@@ -182,3 +182,24 @@ func TestAnalyzeDetectConfig(t *testing.T) {
 		t.Fatalf("bad config: exit %d %s", code, errOut)
 	}
 }
+
+// A line vigil cannot read is reported by file, line and reason, and the
+// rest of the input is still analysed.
+func TestAnalyzeReportsBadLines(t *testing.T) {
+	lab := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	raw, err := os.ReadFile(lab) //nolint:gosec // G304: test data beside the repository
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := t.TempDir() + "/mixed.log"
+	if err := os.WriteFile(p, append([]byte("this is not a log line\n"), raw...), 0o600); err != nil { //nolint:gosec // G703: the test's own temporary file
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, "", "analyze", "--json", p)
+	if code != 0 || !strings.Contains(errOut, "mixed.log:1: ") || strings.Contains(errOut, "this is not") {
+		t.Fatalf("exit %d, stderr: %s", code, errOut)
+	}
+	if !strings.Contains(out, "source-reads-many-mailboxes") {
+		t.Fatal("the rest of the file was not analysed")
+	}
+}

@@ -30,6 +30,7 @@ rules are the other *.yml files under DIR; vigil's detectors always run.
         ...log lines...
       input: |
         ...log lines...
+      # or: input_file: path relative to the test file ($VARS expanded)
       geoip: sim        # optional: the simulated clinic's GeoIP databases
       rules: [brute-force-source]   # compare only these rules' alerts
       expect:           # every field given must match; all alerts of the
@@ -63,7 +64,7 @@ func runTestRules(w io.Writer, dir string) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usageErrorf("%s is not a directory", dir)
 	}
-	results, err := ruletest.Run(os.DirFS(dir), ".")
+	results, err := ruletest.Run(os.DirFS(dir), ".", dir)
 	if err != nil && (errors.Is(err, ruletest.ErrTestFile) || len(results) == 0) {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}

@@ -42,6 +42,9 @@ type Result struct {
 	Lines     int64
 	Events    int64
 	Unparsed  int64
+	// UnparsedSamples are the first few lines not understood, as
+	// "file:line: reason" (never the line's text).
+	UnparsedSamples []string
 	// Failed lists the files that could not be read, with why.
 	Failed []error
 }
@@ -176,6 +179,9 @@ func (r *Runner) Reader(name string, rd io.Reader) error {
 		if err != nil {
 			if errors.As(err, &le) {
 				r.res.Unparsed++
+				if len(r.res.UnparsedSamples) < 5 {
+					r.res.UnparsedSamples = append(r.res.UnparsedSamples, fmt.Sprintf("%s:%d: %v", name, num, err))
+				}
 				continue
 			}
 			err = fmt.Errorf("%s: %w", name, err)
@@ -185,6 +191,9 @@ func (r *Runner) Reader(name string, rd io.Reader) error {
 		if _, err := r.dec.Decode(string(line), &r.ev); err != nil {
 			if !errors.Is(err, parse.ErrIgnored) {
 				r.res.Unparsed++
+				if len(r.res.UnparsedSamples) < 5 {
+					r.res.UnparsedSamples = append(r.res.UnparsedSamples, fmt.Sprintf("%s:%d: %v", name, num, err))
+				}
 			}
 			continue
 		}

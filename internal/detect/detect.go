@@ -5,9 +5,10 @@
 // Sigma rules of internal/sigma over every event, raising alert.Alerts with a
 // plain-language summary and their evidence.
 //
-// The package must not read logs or files other than through the
-// BaselineStore it is handed, deliver alerts (the caller does), use the wall
-// clock (time comes from the events), or put message contents in an alert.
+// The package must not read logs, or files other than the GeoIP databases
+// and the BaselineStore it is handed; deliver alerts (the caller does); use
+// the wall clock (time comes from the events); or put message contents in an
+// alert.
 package detect
 
 import (

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -42,8 +43,12 @@ type Case struct {
 	Geoip string `yaml:"geoip"`
 	// Learn is history read first, raising nothing (vigil learn).
 	Learn string `yaml:"learn"`
-	// Input is the log lines the alerts come from.
-	Input string `yaml:"input"`
+	// Input is the log lines the alerts come from; InputFile names a log file
+	// instead, relative to the test file's directory, with $VARIABLES
+	// expanded ($VIGIL_SHARED defaults to ../../../shared, the shared data
+	// beside the repository as seen from rules/tests/).
+	Input     string `yaml:"input"`
+	InputFile string `yaml:"input_file"`
 	// Rules limits the comparison to alerts of these rules; default: the
 	// rules named in Expect. Every alert of those rules must be expected.
 	Rules  []string   `yaml:"rules"`
@@ -73,8 +78,10 @@ type Result struct {
 }
 
 // Run runs every *.test.yml file under dir in fsys against the Sigma rules
-// found in dir (files *.yml that are not tests) and all detectors.
-func Run(fsys fs.FS, dir string) ([]Result, error) {
+// found in dir (files *.yml that are not tests) and all detectors. base is
+// the directory on disk that fsys is rooted at, for input_file; "" refuses
+// input_file.
+func Run(fsys fs.FS, dir, base string) ([]Result, error) {
 	var testFiles, ruleFiles []string
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -115,7 +122,7 @@ func Run(fsys fs.FS, dir string) ([]Result, error) {
 			if c.Name == "" {
 				c.Name = fmt.Sprintf("case %d", i+1)
 			}
-			res, err := runCase(fsys, ruleFiles, c)
+			res, err := runCase(fsys, ruleFiles, c, base, path.Dir(tf))
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %s: %w", tf, c.Name, err))
 				continue
@@ -143,8 +150,30 @@ func loadRules(fsys fs.FS, files []string) ([]detect.EventRule, error) {
 	return out, nil
 }
 
-func runCase(fsys fs.FS, ruleFiles []string, c Case) (Result, error) {
+func runCase(fsys fs.FS, ruleFiles []string, c Case, base, testDir string) (Result, error) {
 	res := Result{Name: c.Name}
+	if c.InputFile != "" {
+		if base == "" || c.Input != "" {
+			return res, fmt.Errorf("%w: input_file needs a test directory on disk and no input", ErrTestFile)
+		}
+		name := os.Expand(c.InputFile, func(v string) string {
+			if val := os.Getenv(v); val != "" {
+				return val
+			}
+			if v == "VIGIL_SHARED" {
+				return "../../../shared"
+			}
+			return ""
+		})
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(base, filepath.FromSlash(testDir), name)
+		}
+		raw, err := os.ReadFile(name) //nolint:gosec // G304: the log file the test case names
+		if err != nil {
+			return res, fmt.Errorf("%w: input_file: %w", ErrTestFile, err)
+		}
+		c.Input = string(raw)
+	}
 	var geo detect.Geo
 	if c.Geoip != "" {
 		if c.Geoip != "sim" {
@@ -276,6 +305,3 @@ func describe(e Expected) string {
 	}
 	return strings.Join(parts, " ")
 }
-
-// Dir is a convenience for os.DirFS(dir) with the path "." — the CLI's case.
-func Dir(dir string) (fs.FS, string) { return os.DirFS(path.Clean(dir)), "." }

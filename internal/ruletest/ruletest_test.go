@@ -10,7 +10,7 @@ import (
 
 // vigil's own rules and detectors pass their test files (rules/tests/).
 func TestOwnRuleTests(t *testing.T) {
-	results, err := Run(os.DirFS("../../rules"), ".")
+	results, err := Run(os.DirFS("../../rules"), ".", "../../rules")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestFailingCase(t *testing.T) {
 `)},
 		"bad.test.yml": {Data: []byte("tests:\n  - name: x\n    inputs: typo\n")},
 	}
-	results, err := Run(fsys, ".")
+	results, err := Run(fsys, ".", "")
 	if !errors.Is(err, ErrTestFile) || !strings.Contains(err.Error(), "bad.test.yml") {
 		t.Fatalf("the bad file is not reported: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vigilhq/vigil/internal/alert"
+	"github.com/vigilhq/vigil/internal/sim"
 )
 
 func alertsOf(t *testing.T, out string) []alert.Alert {
@@ -201,5 +202,54 @@ func TestAnalyzeReportsBadLines(t *testing.T) {
 	}
 	if !strings.Contains(out, "source-reads-many-mailboxes") {
 		t.Fatal("the rest of the file was not analysed")
+	}
+}
+
+// Baselines survive a restart: learned by one process run from history, they
+// let a later 'vigil analyze --state' see that a login from abroad is new.
+func TestLearnedBaselinesAcrossRuns(t *testing.T) {
+	out := sim.Generate(sim.Options{Seed: 11, Staff: 20, Days: 30, AttackDay: 25, Scenarios: []sim.Scenario{sim.StolenAbroad}})
+	dir := t.TempDir()
+	cp, ap, err := sim.WriteGeoDBs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := out.Start.AddDate(0, 0, 20).Format("2006-01-02T")
+	split := len(out.Lines)
+	for i, l := range out.Lines {
+		if l >= cut && !strings.HasPrefix(l, "[") {
+			split = i
+			break
+		}
+	}
+	history, recent := dir+"/mail.log.1", dir+"/mail.log"
+	if err := os.WriteFile(history, []byte(strings.Join(out.Lines[:split], "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(recent, []byte(strings.Join(out.Lines[split:], "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	state := dir + "/baselines"
+	geo := []string{"--geoip-country", cp, "--geoip-asn", ap}
+	if _, errOut, code := runCLI(t, "", append([]string{"learn", "--state", state, history}, geo...)...); code != 0 {
+		t.Fatalf("learn: %s", errOut)
+	}
+	stdout, errOut, code := runCLI(t, "", append([]string{"analyze", "--json", "--state", state, "--min-severity", "high", recent}, geo...)...)
+	if code != 0 {
+		t.Fatalf("analyze: %s", errOut)
+	}
+	victim := out.Truth[0].Account
+	found := false
+	for _, a := range alertsOf(t, stdout) {
+		found = found || (a.Rule == "new-country" && a.User == victim && a.SrcIP == "127.66.12.34")
+	}
+	if !found {
+		t.Fatalf("no new-country alert for %s from the learned baselines:\n%s", victim, stdout)
+	}
+	// Without the learned state the first days of the recent log are the
+	// learning period: nothing is "new" yet.
+	stdout, _, _ = runCLI(t, "", append([]string{"analyze", "--json", "--min-severity", "high", recent}, geo...)...)
+	if strings.Contains(stdout, `"rule":"new-country"`) {
+		t.Fatalf("new-country without learned baselines:\n%s", stdout)
 	}
 }

@@ -73,6 +73,11 @@ func TestScenarios(t *testing.T) {
 		tr := out.Truth[0]
 		res := run(t, out, g)
 		rows = append(rows, judge(t, tr, res))
+		for _, a := range res.Alerts {
+			if a.User == tr.Account && a.Severity >= alert.Medium && !a.Time.Before(tr.Start) && a.Time.Before(tr.Start.Add(48*time.Hour)) {
+				t.Logf("%s: %s %-8s %s: %s", sc, a.Time.Format("2006-01-02T15:04:05"), a.Severity, a.Rule, a.Summary)
+			}
+		}
 	}
 	// (f) is benign clinic life: a long run holds it.
 	out := sim.Generate(sim.Options{Seed: 9, Staff: 30, Days: 50})

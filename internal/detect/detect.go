@@ -308,6 +308,9 @@ func (e *Engine) raise(a *alert.Alert, key string, s *Session) {
 	if a.Time.IsZero() {
 		a.Time = e.now
 	}
+	if a.Attack == nil {
+		a.Attack = []string{} // an empty list in JSON, never null
+	}
 	if a.FirstSeen.IsZero() {
 		a.FirstSeen = a.Time
 	}

@@ -44,6 +44,7 @@ type Session struct {
 type mailboxRead struct {
 	name string
 	uids []uint32
+	old  int
 }
 
 // Opened is the number of messages the session opened so far (mail_opened),
@@ -81,7 +82,7 @@ func (s *Session) reads() []alert.Read {
 		u := slices.Clone(m.uids)
 		slices.Sort(u)
 		u = slices.Compact(u)
-		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: m.name, UIDs: uidSet(u), Exact: true, Messages: len(u), OldMessages: s.old, Bound: bound})
+		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: m.name, UIDs: uidSet(u), Exact: true, Messages: len(u), OldMessages: m.old, Bound: bound})
 	}
 	if len(out) == 0 && (len(s.fetchSets) > 0 || s.bodies > 0) {
 		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: s.fetchBox, UIDs: strings.Join(s.fetchSets, "; "), Exact: false, Messages: int(s.bodies), Bound: bound})
@@ -266,6 +267,9 @@ func (e *Engine) read(ev *event.Event) {
 	}
 	if len(m.uids) < 1<<20 {
 		m.uids = append(m.uids, ev.UID)
+	}
+	if ev.HasMailAge && int(ev.MailAgeDays) >= e.cfg.OldDays {
+		m.old++
 	}
 	c := Ctx{e}
 	for _, d := range e.onRead {

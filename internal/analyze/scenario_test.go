@@ -63,7 +63,17 @@ type row struct {
 // naming the account by the end of the attacker's first reading session (c:
 // a lower-severity alert); the table is printed with -v.
 func TestScenarios(t *testing.T) {
-	g := geo(t)
+	scenarios(t, geo(t), true)
+}
+
+// Without GeoIP databases networks are compared by prefix only: a new /24
+// is only "low" (phones change networks all the time), so the attacks that
+// rest on a new country are caught later, by what the session does.
+func TestScenariosWithoutGeoIP(t *testing.T) {
+	scenarios(t, nil, false)
+}
+
+func scenarios(t *testing.T, g detect.Geo, strict bool) {
 	var rows []row
 	for i, sc := range sim.AllScenarios {
 		if sc == sim.HolidayWebmail {
@@ -72,7 +82,7 @@ func TestScenarios(t *testing.T) {
 		out := sim.Generate(sim.Options{Seed: uint64(100 + i), Staff: 30, Days: 30, AttackDay: 22, Scenarios: []sim.Scenario{sc}})
 		tr := out.Truth[0]
 		res := run(t, out, g)
-		rows = append(rows, judge(t, tr, res))
+		rows = append(rows, judge(t, tr, res, strict))
 		for _, a := range res.Alerts {
 			if a.User == tr.Account && a.Severity >= alert.Medium && !a.Time.Before(tr.Start) && a.Time.Before(tr.Start.Add(48*time.Hour)) {
 				t.Logf("%s: %s %-8s %s: %s", sc, a.Time.Format("2006-01-02T15:04:05"), a.Severity, a.Rule, a.Summary)
@@ -116,7 +126,7 @@ func TestScenarios(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
-func judge(t *testing.T, tr sim.Truth, res *Result) row {
+func judge(t *testing.T, tr sim.Truth, res *Result, strict bool) row {
 	t.Helper()
 	r := row{sc: tr.Scenario}
 	want := alert.High
@@ -146,12 +156,12 @@ func judge(t *testing.T, tr sim.Truth, res *Result) row {
 		}
 		if !r.detected {
 			r.detected, r.rule, r.sev, r.ttd, r.margin = true, a.Rule, a.Severity, a.Time.Sub(tr.Start), deadline.Sub(a.Time)
-			if a.Time.After(deadline) {
+			if a.Time.After(deadline) && strict {
 				t.Errorf("%s: first %s alert at %s, after the deadline %s", tr.Scenario, a.Severity, a.Time, deadline)
 			}
 		}
 	}
-	if !r.detected {
+	if !r.detected && strict {
 		t.Errorf("%s: not detected (truth %+v)", tr.Scenario, tr)
 		for _, a := range res.Alerts {
 			if a.User == tr.Account || a.SrcIP == tr.Source.String() {
@@ -165,8 +175,17 @@ func judge(t *testing.T, tr sim.Truth, res *Result) row {
 // TestBenign: 90 days of 50 staff, after the learning period: at most one
 // medium-or-higher alert per 100 account-days, and no high at all.
 func TestBenign(t *testing.T) {
+	benign(t, geo(t))
+}
+
+// TestBenignWithoutGeoIP: the same limits hold with networks compared by prefix only.
+func TestBenignWithoutGeoIP(t *testing.T) {
+	benign(t, nil)
+}
+
+func benign(t *testing.T, g detect.Geo) {
 	out := sim.Generate(sim.Options{Seed: 42, Staff: 50, Days: 90})
-	res := run(t, out, geo(t))
+	res := run(t, out, g)
 	learnEnd := out.Start.AddDate(0, 0, 14)
 	accountDays := float64(len(out.Accounts)) * float64(out.Days-14)
 	var medium, high int

@@ -9,7 +9,9 @@ import (
 )
 
 // slowExfil: sustained reading by a source new to the account, summed over
-// days: the attacker who reads 30 messages a day for weeks.
+// days: the attacker who reads 30 messages a day for weeks. The network is
+// followed for 30 days from the session in which it was new, so that the
+// baseline learning it does not hide it.
 type slowExfil struct {
 	m     map[string]*slowMark
 	swept int32
@@ -42,11 +44,21 @@ func (d *slowExfil) Sweep(now time.Time) {
 }
 
 func (d *slowExfil) End(c Ctx, s *Session) {
-	if !(s.NewNet || s.NewCountry || s.NewASN) || s.Opened() == 0 {
+	if s.Opened() == 0 || !s.Src.IsValid() {
 		return
 	}
 	k := s.User + "\x00" + netOf(s.Src).String()
 	m := d.m[k]
+	// A network is followed from the session in which it was new; later
+	// sessions count even once the baseline has learned it. With a GeoIP
+	// database only a new provider or country starts following: a new /24 of
+	// the account's own provider is a home router's new address.
+	// Networks many accounts use (the office, the webmail server) are the
+	// clinic's own.
+	isNew := (s.NewCountry || s.NewASN || (s.NewNet && !s.HasPlace)) && c.NetAccounts(s.Src) < 3
+	if m == nil && !isNew {
+		return
+	}
 	if m == nil {
 		m = &slowMark{firstID: s.ID, first: s.Start}
 		d.m[k] = m

@@ -42,6 +42,8 @@ type Baseline struct {
 	MaxSession int `json:"max_session"`
 	MaxDay     int `json:"max_day"`
 	MaxOld     int `json:"max_old"`
+	// MaxBytes is the most body bytes fetched in one session (logout counts).
+	MaxBytes int64 `json:"max_bytes,omitempty"`
 	// Owners are other accounts whose shared mailboxes this one reads.
 	Owners []string `json:"owners,omitempty"`
 	// Day and DayRead accumulate the current day's reads.
@@ -146,6 +148,7 @@ func (e *Engine) learnSession(s *Session) {
 	n := s.Opened()
 	b.MaxSession = max(b.MaxSession, n)
 	b.MaxOld = max(b.MaxOld, s.old)
+	b.MaxBytes = max(b.MaxBytes, s.bodyBytes)
 	if b.Day != day {
 		b.Day, b.DayRead = day, 0
 	}

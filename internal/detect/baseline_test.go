@@ -19,7 +19,7 @@ import (
 func fullBaseline(t testing.TB, e *Engine) *Baseline {
 	t.Helper()
 	b := &Baseline{FirstDay: 20000, LastDay: 20500, ActiveDays: 400, Services: 0x3f, Hours: 0xffffff,
-		MaxSession: 1 << 30, MaxDay: 1 << 30, MaxOld: 1 << 30, Day: 20500, DayRead: 1 << 30}
+		MaxSession: 1 << 30, MaxDay: 1 << 30, MaxOld: 1 << 30, MaxBytes: 1 << 62, Day: 20500, DayRead: 1 << 30}
 	for i := 0; i < 100; i++ {
 		e.addNet(b, netOf(netip.MustParseAddr(fmt.Sprintf("2001:db8:%x::1", 0xf000+i))), int32(20000+i))
 		if !b.HasASN(uint32(4000000000 + i)) {

@@ -54,7 +54,9 @@ type Config struct {
 	// Factor times the account's own maximum.
 	SessionFloor int `yaml:"session_floor"`
 	DayFloor     int `yaml:"day_floor"`
-	ReadFactor   int `yaml:"read_factor"`
+	// BytesFloor is the absolute floor of body bytes fetched in a session.
+	BytesFloor int64 `yaml:"bytes_floor"`
+	ReadFactor int   `yaml:"read_factor"`
 	// Old mail: OldDays is "old"; OldFloor old messages in a session.
 	OldDays  int `yaml:"old_days"`
 	OldFloor int `yaml:"old_floor"`
@@ -100,7 +102,7 @@ func DefaultConfig() Config {
 		SprayAccounts: 5, GuessSources: 5, SprayWindow: time.Hour,
 		GuessedFailures: 3, GuessedWindow: 2 * time.Hour,
 		LearnDays:    7,
-		SessionFloor: 200, DayFloor: 400, ReadFactor: 5,
+		SessionFloor: 200, DayFloor: 400, ReadFactor: 5, BytesFloor: 256 << 20,
 		OldDays: 365, OldFloor: 20,
 		SlowTotal: 60, SlowDays: 2,
 		Suppress:    24 * time.Hour,
@@ -135,6 +137,9 @@ func (c *Config) fill() {
 	def(&c.SessionFloor, d.SessionFloor)
 	def(&c.DayFloor, d.DayFloor)
 	def(&c.ReadFactor, d.ReadFactor)
+	if c.BytesFloor <= 0 {
+		c.BytesFloor = d.BytesFloor
+	}
 	def(&c.OldDays, d.OldDays)
 	def(&c.OldFloor, d.OldFloor)
 	def(&c.SlowTotal, d.SlowTotal)

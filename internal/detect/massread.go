@@ -99,12 +99,27 @@ func (d *massRead) Sweep(now time.Time) {
 	}
 }
 
-// End checks sessions that logged no mail_opened: their logout counts.
+// End checks the logout counts: body bytes fetched, and the number of
+// messages of sessions that logged no mail_opened.
 func (d *massRead) End(c Ctx, s *Session) {
+	b := c.Baseline(s.User)
+	cfg := c.Config()
+	if thr := max(cfg.BytesFloor, int64(cfg.ReadFactor)*b.MaxBytes); s.bodyBytes >= thr {
+		sev := alert.High
+		if suspicious(s) {
+			sev = alert.Critical
+		}
+		c.Raise(&alert.Alert{
+			Time: s.Last, Rule: "mass-read-bytes", Severity: sev, User: s.User, SrcIP: ipString(s.Src),
+			Attack: []string{"T1114.002"}, FirstSeen: s.Start, LastSeen: s.Last,
+			Summary: fmt.Sprintf("%s fetched %d MiB of message bodies in one %s session from %s%s; this account's largest session fetched %d MiB.",
+				s.User, s.bodyBytes>>20, s.Service, ipString(s.Src), newNote(s), b.MaxBytes>>20),
+			Evidence: alert.Evidence{Count: int(s.bodies), Sessions: []string{s.ID}},
+		}, s.ID, s)
+	}
 	if s.opened > 0 {
 		return
 	}
-	b := c.Baseline(s.User)
 	if thr := max(c.Config().SessionFloor, c.Config().ReadFactor*b.MaxSession); int(s.bodies) >= thr {
 		d.raiseSession(c, s, b, thr)
 	}

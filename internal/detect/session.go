@@ -36,6 +36,7 @@ type Session struct {
 	fetchBox  string
 	bodies    int64 // logout counts
 	hdrs      int64
+	bodyBytes int64
 	ended     bool
 	flagged   alert.Severity
 	refs      []string
@@ -146,6 +147,7 @@ func (e *Engine) route(ev *event.Event) {
 			if s := e.sessions[ev.Session]; s != nil && ev.Session != "" {
 				s.bodies = ev.Counts.BodyCount + ev.Counts.RetrCount
 				s.hdrs = ev.Counts.HdrCount + ev.Counts.TopCount
+				s.bodyBytes = ev.Counts.BodyBytes + ev.Counts.RetrBytes
 				s.Last = ev.Time
 				e.endSession(s)
 			}

@@ -32,6 +32,8 @@ rules are the other *.yml files under DIR; vigil's detectors always run.
         ...log lines...
       # or: input_file: path relative to the test file ($VARS expanded)
       geoip: sim        # optional: the simulated clinic's GeoIP databases
+      config:           # optional: detector thresholds for this case
+        day_floor: 30
       rules: [brute-force-source]   # compare only these rules' alerts
       expect:           # every field given must match; all alerts of the
         - rule: brute-force-source  #   compared rules must be expected

@@ -150,10 +150,12 @@ func (e *Engine) learnSession(s *Session) {
 	b.MaxOld = max(b.MaxOld, s.old)
 	b.MaxBytes = max(b.MaxBytes, s.bodyBytes)
 	if b.Day != day {
+		// A day counts towards the usual maximum once it is over, so that
+		// today's reading does not raise today's threshold.
+		b.MaxDay = max(b.MaxDay, b.DayRead)
 		b.Day, b.DayRead = day, 0
 	}
 	b.DayRead += n
-	b.MaxDay = max(b.MaxDay, b.DayRead)
 	for _, mb := range s.Mailboxes() {
 		if o := mailboxOwner(mb); o != "" && o != s.User && !slices.Contains(b.Owners, o) {
 			b.Owners = appendCapped(b.Owners, o, maxOwners)

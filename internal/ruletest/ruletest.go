@@ -39,6 +39,8 @@ type File struct {
 // Case is one test: lines in, alerts out.
 type Case struct {
 	Name string `yaml:"name"`
+	// Config overrides detector thresholds (keys of detect.LoadConfig).
+	Config yaml.Node `yaml:"config"`
 	// Geoip "sim" gives the simulated clinic's 127.x networks countries and ASNs.
 	Geoip string `yaml:"geoip"`
 	// Learn is history read first, raising nothing (vigil learn).
@@ -195,9 +197,19 @@ func runCase(fsys fs.FS, ruleFiles []string, c Case, base, testDir string) (Resu
 		defer func() { _ = g.Close() }() // read-only
 		geo = g
 	}
+	var cfg detect.Config
+	if !c.Config.IsZero() {
+		raw, err := yaml.Marshal(&c.Config)
+		if err != nil {
+			return res, fmt.Errorf("%w: config: %w", ErrTestFile, err)
+		}
+		if cfg, err = detect.LoadConfig(bytes.NewReader(raw)); err != nil {
+			return res, fmt.Errorf("%w: %w", ErrTestFile, err)
+		}
+	}
 	store := detect.NewMemoryStore()
 	if c.Learn != "" {
-		eng, err := detect.New(detect.Options{Baselines: store, Geo: geo, LearnOnly: true})
+		eng, err := detect.New(detect.Options{Baselines: store, Geo: geo, LearnOnly: true, Config: cfg})
 		if err != nil {
 			return res, err
 		}
@@ -210,7 +222,7 @@ func runCase(fsys fs.FS, ruleFiles []string, c Case, base, testDir string) (Resu
 	if err != nil {
 		return res, err
 	}
-	eng, err := detect.New(detect.Options{Baselines: store, Geo: geo, Rules: rules})
+	eng, err := detect.New(detect.Options{Baselines: store, Geo: geo, Rules: rules, Config: cfg})
 	if err != nil {
 		return res, err
 	}

@@ -90,6 +90,9 @@ reads your logs.`,
 	root.AddCommand(newParseCmd())
 	root.AddCommand(newPostureCmd())
 	root.AddCommand(newInventoryCmd())
+	root.AddCommand(newAnalyzeCmd())
+	root.AddCommand(newLearnCmd())
+	root.AddCommand(newTestCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

@@ -1,0 +1,163 @@
+package detect
+
+import (
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/vigilhq/vigil/internal/event"
+)
+
+// Detector is one detection, in its own file. It implements any of the
+// observer interfaces below; the engine calls those it implements.
+type Detector interface {
+	// Name is the rule name its alerts carry (or their common prefix).
+	Name() string
+}
+
+// FailureObserver sees each failed login attempt once.
+type FailureObserver interface {
+	Failure(c Ctx, f Failure)
+}
+
+// LoginObserver sees each successful login (a new session, or a webmail login).
+type LoginObserver interface {
+	Login(c Ctx, s *Session)
+}
+
+// ReadObserver sees each message a session opens (mail_opened).
+type ReadObserver interface {
+	Read(c Ctx, s *Session, ev *event.Event)
+}
+
+// EndObserver sees each session end (logout, idle timeout, end of input).
+type EndObserver interface {
+	End(c Ctx, s *Session)
+}
+
+// Sweeper drops state older than its windows; the engine calls it hourly
+// (event time), so that a long-running daemon's memory stays bounded.
+type Sweeper interface {
+	Sweep(now time.Time)
+}
+
+// Registry lists every detector. A new detector is one file and one line here.
+func Registry() []Detector {
+	return []Detector{
+		newBruteForce(),
+		newSpray(),
+		newGuessed(),
+		newNetwork{},
+		newTravel(),
+		newConcurrent(),
+		newService{},
+		newMassRead(),
+		newSlowExfil(),
+		newManyMailboxes(),
+		sessionReport{},
+	}
+}
+
+var (
+	_ FailureObserver = (*bruteForce)(nil)
+	_ FailureObserver = (*spray)(nil)
+	_ FailureObserver = (*guessed)(nil)
+	_ LoginObserver   = (*guessed)(nil)
+	_ LoginObserver   = newNetwork{}
+	_ LoginObserver   = (*travel)(nil)
+	_ LoginObserver   = (*concurrent)(nil)
+	_ EndObserver     = (*concurrent)(nil)
+	_ LoginObserver   = newService{}
+	_ ReadObserver    = (*massRead)(nil)
+	_ EndObserver     = (*massRead)(nil)
+	_ EndObserver     = (*slowExfil)(nil)
+	_ ReadObserver    = (*manyMailboxes)(nil)
+	_ EndObserver     = (*manyMailboxes)(nil)
+	_ EndObserver     = sessionReport{}
+	_ Sweeper         = (*bruteForce)(nil)
+	_ Sweeper         = (*spray)(nil)
+	_ Sweeper         = (*guessed)(nil)
+	_ Sweeper         = (*massRead)(nil)
+	_ Sweeper         = (*slowExfil)(nil)
+	_ Sweeper         = (*manyMailboxes)(nil)
+	_ Sweeper         = (*travel)(nil)
+)
+
+// sweepWindows drops windows whose last occurrence is older than keep.
+func sweepWindows[K comparable](m map[K]*window, now time.Time, keep time.Duration) {
+	for k, w := range m {
+		if len(w.ts) == 0 || now.Sub(w.ts[len(w.ts)-1]) > keep {
+			delete(m, k)
+		}
+	}
+}
+
+// sweepDistinct drops sets whose every member is older than keep.
+func sweepDistinct[K comparable](m map[K]distinct, now time.Time, keep time.Duration) {
+	for k, d := range m {
+		d.prune(now, keep)
+		if len(d) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// window counts occurrences within a sliding time window.
+type window struct{ ts []time.Time }
+
+// add records t and returns how many occurrences lie within w before it.
+func (x *window) add(t time.Time, w time.Duration) int {
+	x.ts = append(x.ts, t)
+	return x.count(t, w)
+}
+
+func (x *window) count(t time.Time, w time.Duration) int {
+	i := 0
+	for i < len(x.ts) && t.Sub(x.ts[i]) > w {
+		i++
+	}
+	if i > 0 {
+		x.ts = append(x.ts[:0], x.ts[i:]...)
+	}
+	return len(x.ts)
+}
+
+// distinct counts distinct keys seen within a sliding window.
+type distinct map[string]time.Time
+
+func (d distinct) add(k string, t time.Time, w time.Duration) int {
+	d[k] = t
+	d.prune(t, w)
+	return len(d)
+}
+
+// prune drops keys last seen more than w before now.
+func (d distinct) prune(now time.Time, w time.Duration) {
+	for k, at := range d {
+		if now.Sub(at) > w {
+			delete(d, k)
+		}
+	}
+}
+
+func (d distinct) keys() []string {
+	out := make([]string, 0, len(d))
+	for k := range d {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
+
+func ipString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
+}
+
+// direct reports whether a protocol reads the mailbox from the client's own
+// machine (rather than through the clinic's webmail).
+func direct(service string) bool { return service == "imap" || service == "pop3" }
+
+func sortStrings(s []string) { slices.Sort(s) }

@@ -3,8 +3,10 @@ module github.com/vigilhq/vigil
 go 1.26.8
 
 require (
+	github.com/emersion/go-message v0.18.2
 	github.com/spf13/cobra v1.10.2
 	github.com/valyala/fastjson v1.6.10
+	golang.org/x/text v0.43.0
 )
 
 require (

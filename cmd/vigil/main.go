@@ -88,6 +88,8 @@ reads your logs.`,
 		return fmt.Errorf("%w: %w", errUsage, err)
 	})
 	root.AddCommand(newParseCmd())
+	root.AddCommand(newScanCmd())
+	root.AddCommand(newExposureCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

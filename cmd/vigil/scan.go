@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,10 +34,12 @@ type scanFlags struct {
 func newScanCmd() *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
-		Use:   "scan [--json] [--register CSV] [--reveal] PATH",
+		Use:   "scan [--json] [--register CSV] [--reveal] PATH|imap://USER@HOST:PORT[/MAILBOX]",
 		Short: "Find patient and personal data in mail stores and attachments",
 		Long: `scan reads every message under PATH — a Maildir (UIDs from dovecot-uidlist),
-an mbox file, an .eml file, or a directory holding any of them — with its
+an mbox file, an .eml file, a directory holding any of them, or an IMAP
+account (imap://user@host:port[/mailbox], imaps:// for TLS; the password from
+VIGIL_IMAP_PASSWORD; read-only: EXAMINE and BODY.PEEK, nothing marked read) — with its
 attachments (PDF, DOCX, XLSX, CSV, text, ZIP archives, attached messages), and
 finds personal and health data: NHS, CHI and National Insurance numbers, dates
 of birth, UK/Jersey/Guernsey postcodes, phone numbers, email addresses, ICD-10
@@ -231,6 +234,9 @@ func newProgressBar(w io.Writer, path string) *progressBar {
 		return nil
 	}
 	b := &progressBar{w: w, start: time.Now()}
+	if strings.Contains(path, "://") {
+		return b // IMAP: counting would fetch every message twice
+	}
 	_ = mailstore.Walk(path, func(m mailstore.Message) error { // a listing only: cheap
 		b.total++
 		b.bytes += m.Size

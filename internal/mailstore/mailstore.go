@@ -34,10 +34,14 @@ type Message struct {
 	UID     uint32 // Dovecot UID when dovecot-uidlist names the file; else 0
 	Offset  int64  // mbox only: where the message starts
 	Size    int64
+	data    []byte // IMAP: the message, fetched
 }
 
 // Open returns the message's raw bytes.
 func (m Message) Open() (io.ReadCloser, error) {
+	if m.data != nil {
+		return io.NopCloser(bytes.NewReader(m.data)), nil
+	}
 	f, err := os.Open(m.Path)
 	if err != nil {
 		return nil, fmt.Errorf("mailstore: %w", err)
@@ -52,9 +56,16 @@ func (m Message) Open() (io.ReadCloser, error) {
 }
 
 // Walk calls fn for every message under path, in a stable order. path may be
-// a Maildir, a directory of Maildirs, .eml files and mbox files, an mbox file
-// or a single .eml file. An error from fn stops the walk and is returned.
+// a Maildir, a directory of Maildirs, .eml files and mbox files, an mbox file,
+// a single .eml file, or an IMAP URL (ParseIMAPURL). An error from fn stops the walk and is returned.
 func Walk(path string, fn func(Message) error) error {
+	if strings.HasPrefix(path, "imap://") || strings.HasPrefix(path, "imaps://") {
+		src, err := ParseIMAPURL(path)
+		if err != nil {
+			return err
+		}
+		return WalkIMAP(src, fn)
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("mailstore: %w", err)

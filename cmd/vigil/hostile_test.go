@@ -65,7 +65,7 @@ func TestScanHostileInput(t *testing.T) {
 		"bomb.eml":     attach("bomb.zip", bomb.Bytes()),
 		"deep.eml":     hostileMessage("deep", "multipart/mixed; boundary=b0", deep.String()),
 		"pdf.eml":      attach("letter.pdf", pdf[:bytes.LastIndex(pdf, []byte("xref"))]), // cut after the page: text readable, no %%EOF
-		"pdfcut.eml":   attach("letter.pdf", pdf[:len(pdf)*2/3]),                      // cut inside the compressed stream
+		"pdfcut.eml":   attach("letter.pdf", pdf[:len(pdf)*2/3]),                         // cut inside the compressed stream
 		"charset.eml":  hostileMessage("charset", "text/plain; charset=x-klingon", "NHS 999 313 1342\r\n"),
 		"ordinary.eml": hostileMessage("ordinary", "text/plain", "Patient NHS No: 999 313 1342\r\n"),
 	}

@@ -391,7 +391,7 @@ func (st *scanState) dateCandidate(i, end int, date string) {
 
 // csvColumnIs reports whether i is in a comma-separated line whose column,
 // in the text's first line, is named by one of words.
-func (st *scanState) csvColumnIs(i int, words [][]byte) bool {
+func (st *scanState) csvColumnIs(i int, set *ctxSet) bool {
 	t := st.text
 	ls := bytes.LastIndexByte(t[:i], '\n') + 1
 	if ls == 0 {
@@ -410,7 +410,7 @@ func (st *scanState) csvColumnIs(i int, words [][]byte) bool {
 	if col >= len(header) {
 		return false
 	}
-	for _, w := range words {
+	for _, w := range set.words {
 		if bytes.Contains(header[col], w) {
 			return true
 		}

@@ -253,41 +253,60 @@ func (st *scanState) run() {
 	}
 }
 
-// Context words, lower case, looked for before a candidate.
+// ctxSet is a list of context words (lower case) with the set of their
+// first bytes in either case, so a window is searched in one pass.
+type ctxSet struct {
+	words [][]byte
+	first [256]bool
+}
+
+func newCtx(words ...string) *ctxSet {
+	c := &ctxSet{}
+	for _, w := range words {
+		c.words = append(c.words, []byte(w))
+		c.first[w[0]] = true
+		if isLower(w[0]) {
+			c.first[w[0]-('a'-'A')] = true
+		}
+	}
+	return c
+}
+
+// Context words, looked for before a candidate.
 var (
-	ctxDOB    = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("born")}
-	ctxNHS    = [][]byte{[]byte("nhs")}
-	ctxCHI    = [][]byte{[]byte("chi")}
-	ctxPhone  = [][]byte{[]byte("tel"), []byte("phone"), []byte("mob"), []byte("call"), []byte("fax"), []byte("contact")}
-	ctxSNOMED = [][]byte{[]byte("snomed"), []byte("sct"), []byte("concept")}
-	ctxICD    = [][]byte{[]byte("icd"), []byte("diagnos"), []byte("history"), []byte("dx"), []byte("known"), []byte("("), []byte("code")}
-	ctxName   = [][]byte{[]byte("name")}
-	ctxNINO   = [][]byte{[]byte("ni "), []byte("nino"), []byte("insurance")}
+	ctxDOB    = newCtx("dob", "d.o.b", "birth", "born")
+	ctxNHS    = newCtx("nhs")
+	ctxCHI    = newCtx("chi")
+	ctxPhone  = newCtx("tel", "phone", "mob", "call", "fax", "contact")
+	ctxSNOMED = newCtx("snomed", "sct", "concept")
+	ctxICD    = newCtx("icd", "diagnos", "history", "dx", "known", "(", "code")
+	ctxName   = newCtx("name")
+	ctxNINO   = newCtx("ni ", "nino", "insurance")
 )
 
-// contextBefore reports whether one of words (lower case) occurs in the
+// contextBefore reports whether one of the set's words occurs in the
 // window bytes before i, ignoring ASCII case.
-func (st *scanState) contextBefore(i, window int, words [][]byte) bool {
-	lo := max(0, i-window)
-	w := st.text[lo:i]
-	for _, word := range words {
-		first := word[0]
-		for k := 0; k+len(word) <= len(w); k++ {
-			if w[k]|0x20 != first && w[k] != first {
+func (st *scanState) contextBefore(i, window int, set *ctxSet) bool {
+	w := st.text[max(0, i-window):i]
+	for k := 0; k < len(w); k++ {
+		if !set.first[w[k]] {
+			continue
+		}
+		for _, word := range set.words {
+			if len(w)-k < len(word) || (w[k]|0x20 != word[0] && w[k] != word[0]) {
 				continue
 			}
-			match := true
-			for m := 1; m < len(word); m++ {
+			m := 1
+			for ; m < len(word); m++ {
 				c := w[k+m]
 				if isUpper(c) {
 					c += 'a' - 'A'
 				}
 				if c != word[m] {
-					match = false
 					break
 				}
 			}
-			if match {
+			if m == len(word) {
 				return true
 			}
 		}

@@ -155,6 +155,9 @@ func captureName(t []byte, k int) (end, words int) {
 		if k >= len(t) || !isUpper(t[k]) {
 			break
 		}
+		if e := wordEnd(t, k); bytesHaveDigit(t[k:e]) {
+			break // "JE2", "M14": a postcode or code, not a name
+		}
 		k++
 		for k < len(t) && (isWordByte(t[k]) || (t[k] == '\'' || t[k] == '-') && k+1 < len(t) && (isUpper(t[k+1]) || isLower(t[k+1]))) {
 			k++
@@ -173,4 +176,13 @@ func captureName(t []byte, k int) (end, words int) {
 		break
 	}
 	return end, words
+}
+
+func bytesHaveDigit(b []byte) bool {
+	for _, c := range b {
+		if isDigit(c) {
+			return true
+		}
+	}
+	return false
 }

@@ -204,7 +204,9 @@ func TestHostileInput(t *testing.T) {
 // lineHasAddr reports whether some token of line is ip written another way
 // (IPv6 has many spellings: "::0:1" is ::1).
 func lineHasAddr(line string, ip netip.Addr) bool {
-	for _, tok := range strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == ',' || r == '[' || r == ']' || r == '(' || r == ')' || r == '=' }) {
+	for _, tok := range strings.FieldsFunc(line, func(r rune) bool {
+		return r == ' ' || r == ',' || r == '[' || r == ']' || r == '(' || r == ')' || r == '='
+	}) {
 		if a, err := netip.ParseAddr(tok); err == nil && a.Unmap() == ip {
 			return true
 		}

@@ -93,6 +93,8 @@ reads your logs.`,
 	root.AddCommand(newAnalyzeCmd())
 	root.AddCommand(newLearnCmd())
 	root.AddCommand(newTestCmd())
+	root.AddCommand(newScanCmd())
+	root.AddCommand(newExposureCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

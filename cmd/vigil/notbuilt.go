@@ -13,8 +13,6 @@ type pending struct {
 var notBuilt = []pending{
 	{"demo", "Replay a synthetic clinic breach through the real pipeline and show what vigil finds", "issue 8"},
 	{"serve", "Run the daemon: sources, detection, storage, web UI and API", "issue 3"},
-	{"scan", "Find patient and personal data in mail stores and attachments", "issue 6"},
-	{"exposure", "Which messages an incident exposed, and which patients are in them", "issue 6"},
 }
 
 func (p pending) command() *cobra.Command {

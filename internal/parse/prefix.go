@@ -363,7 +363,11 @@ func (d *Decoder) isoTime(s string) (time.Time, int, bool, bool) {
 	if zoned {
 		loc = d.zones.get(off)
 	}
-	return time.Date(y, time.Month(mo), day, hh, mm, ss, ns, loc), i, zoned, true
+	t := time.Date(y, time.Month(mo), day, hh, mm, ss, ns, loc)
+	if u := t.UTC().Year(); u < 1 || u > 9999 {
+		return time.Time{}, 0, false, false // RFC 3339 cannot write it (year 0000 with a positive offset)
+	}
+	return t, i, zoned, true
 }
 
 // tai64n reads "@" and 24 hex digits: a TAI64 label (2^62 + 10 + Unix seconds,

@@ -88,6 +88,7 @@ reads your logs.`,
 		return fmt.Errorf("%w: %w", errUsage, err)
 	})
 	root.AddCommand(newParseCmd())
+	root.AddCommand(newServeCmd(), newConfigCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

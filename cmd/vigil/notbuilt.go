@@ -13,7 +13,6 @@ type pending struct {
 var notBuilt = []pending{
 	{"demo", "Replay a synthetic clinic breach through the real pipeline and show what vigil finds", "issue 8"},
 	{"analyze", "Batch detection over log files (rotated and gzipped too)", "issue 4"},
-	{"serve", "Run the daemon: sources, detection, storage, web UI and API", "issue 3"},
 	{"scan", "Find patient and personal data in mail stores and attachments", "issue 6"},
 	{"exposure", "Which messages an incident exposed, and which patients are in them", "issue 6"},
 	{"posture", "Patch posture of hosts from their package inventories", "issue 7"},

@@ -43,6 +43,9 @@ type BusConfig struct {
 	// Listen makes the embedded server accept clients on this address.
 	Listen string `yaml:"listen"`
 	Stream string `yaml:"stream"`
+	// Subject is the stream's subject prefix (default vigil.events); give
+	// each vigil sharing an external server its own stream and subject.
+	Subject string `yaml:"subject"`
 	// MaxAge and MaxBytes bound the event stream.
 	MaxAge   Duration `yaml:"max_age"`
 	MaxBytes ByteSize `yaml:"max_bytes"`
@@ -105,7 +108,7 @@ func Defaults() Config {
 	return Config{
 		DataDir: "/var/lib/vigil",
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:9701"},
-		Bus:     BusConfig{Stream: "VIGIL_EVENTS", MaxAge: Duration(30 * 24 * time.Hour)},
+		Bus:     BusConfig{Stream: "VIGIL_EVENTS", Subject: "vigil.events", MaxAge: Duration(30 * 24 * time.Hour)},
 		Store:   StoreConfig{Driver: "sqlite", Retention: RetentionConfig{MaxAge: Duration(400 * 24 * time.Hour)}},
 		Log:     LogConfig{Level: "info", Format: "text"},
 	}

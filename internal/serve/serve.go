@@ -81,7 +81,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		}
 	}()
 	b, err := bus.Open(start, bus.Options{URL: cfg.Bus.URL, Dir: filepath.Join(cfg.DataDir, "jetstream"), Listen: cfg.Bus.Listen,
-		SyncAlways: cfg.Bus.SyncAlways, Stream: cfg.Bus.Stream, MaxAge: time.Duration(cfg.Bus.MaxAge),
+		SyncAlways: cfg.Bus.SyncAlways, Stream: cfg.Bus.Stream, Subject: cfg.Bus.Subject, MaxAge: time.Duration(cfg.Bus.MaxAge),
 		MaxBytes: int64(cfg.Bus.MaxBytes), Logger: log})
 	if err != nil {
 		return err

@@ -375,7 +375,7 @@ func (s *File) consume(ctx context.Context, cp *fileCheckpoint, path string, b [
 		for len(b) > 0 && len(s.lines) < s.opts.Batch {
 			i := bytes.IndexByte(b, '\n')
 			if i < 0 {
-				if full && n == 0 {
+				if full && n == 0 && used == 0 {
 					// No newline in a whole buffer: part of an over-long line.
 					*skip = true
 					n += int64(len(b))

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/vigilhq/vigil/internal/parse"
 )
@@ -34,9 +35,13 @@ type Intake struct {
 	opts IntakeOptions
 	env  Env
 	q    *queue
-	// ctx is Run's context; requests arriving before Run get 503.
+	// ready is closed when Run starts; requests before get 503.
 	ready chan struct{}
-	ctx   context.Context
+	// mu guards closing; reqs counts requests in flight, which shutdown
+	// lets finish before the queue closes.
+	mu      sync.Mutex
+	closing bool
+	reqs    sync.WaitGroup
 }
 
 var (
@@ -65,10 +70,27 @@ func (s *Intake) Name() string { return s.opts.Name }
 
 // Run implements Source: it publishes what requests bring until ctx ends.
 func (s *Intake) Run(ctx context.Context) error {
-	s.ctx = ctx
+	go s.q.run(ctx)
 	close(s.ready)
-	s.q.run(ctx)
+	<-ctx.Done()
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.reqs.Wait()
+	close(s.q.in)
+	<-s.q.stopped
 	return s.q.err
+}
+
+// enter registers a request unless shutting down.
+func (s *Intake) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.reqs.Add(1)
+	return true
 }
 
 func (s *Intake) authorized(r *http.Request) bool {
@@ -99,10 +121,11 @@ func (s *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
 	}
-	if s.ctx.Err() != nil {
+	if !s.enter() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	defer s.reqs.Done()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError

@@ -220,6 +220,9 @@ type ConsumeOptions struct {
 	Durable string
 	// Batch is the most messages per handler call. Default 1000.
 	Batch int
+	// Idle is how long to wait before asking again when nothing was
+	// pending. Default 10ms.
+	Idle time.Duration
 	// AckWait is how long a delivered batch may go unacknowledged before
 	// JetStream delivers it again. Default 30s.
 	AckWait time.Duration
@@ -230,6 +233,9 @@ type ConsumeOptions struct {
 func (b *Bus) Consume(ctx context.Context, o ConsumeOptions, h Handler) error {
 	if o.Batch <= 0 {
 		o.Batch = 1000
+	}
+	if o.Idle <= 0 {
+		o.Idle = 10 * time.Millisecond
 	}
 	if o.AckWait <= 0 {
 		o.AckWait = 30 * time.Second
@@ -247,7 +253,10 @@ func (b *Bus) Consume(ctx context.Context, o ConsumeOptions, h Handler) error {
 	batch := make([]Delivery, 0, o.Batch)
 	msgs := make([]jetstream.Msg, 0, o.Batch)
 	for ctx.Err() == nil {
-		mb, err := cons.Fetch(o.Batch, jetstream.FetchMaxWait(250*time.Millisecond))
+		// FetchNoWait returns what is there now (up to Batch) instead of
+		// holding a pull open until a whole batch arrived; when nothing is
+		// there, wait a little before asking again.
+		mb, err := cons.FetchNoWait(o.Batch)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, nats.ErrConnectionClosed) {
 				break
@@ -265,6 +274,7 @@ func (b *Bus) Consume(ctx context.Context, o ConsumeOptions, h Handler) error {
 			b.log.Warn("bus fetch incomplete", "consumer", o.Durable, "err", err)
 		}
 		if len(msgs) == 0 {
+			sleep(ctx, o.Idle)
 			continue
 		}
 		if err := h(ctx, batch); err != nil {

@@ -34,7 +34,7 @@ type FileOptions struct {
 	Parse parse.Options
 	// Poll is how often files are checked when idle. Default 250ms.
 	Poll time.Duration
-	// Batch is the most lines published at once. Default 2000.
+	// Batch is the most lines published at once. Default 4000.
 	Batch int
 	// Grace is how long a file that left the globs is still read before it
 	// is let go (a daemon may write to its old log until it reopens). Default 5s.
@@ -76,7 +76,16 @@ type fileCheckpoint struct {
 	key    string
 	offset int64
 	meta   fileMeta
+	// dirty says offset moved since saved (when it was last written).
+	dirty bool
+	saved time.Time
 }
+
+// checkpointEvery spaces checkpoint writes while a file is being read fast;
+// a checkpoint is also written whenever a file is read to its end. Saving
+// less often only means more lines read again after a crash, and those are
+// duplicates the bus and the store drop.
+const checkpointEvery = time.Second
 
 type tracked struct {
 	path   string
@@ -104,7 +113,7 @@ func NewFile(env Env, opts FileOptions) (*File, error) {
 		opts.Poll = 250 * time.Millisecond
 	}
 	if opts.Batch <= 0 {
-		opts.Batch = 2000
+		opts.Batch = 4000
 	}
 	if opts.Grace <= 0 {
 		opts.Grace = 5 * time.Second
@@ -114,7 +123,7 @@ func NewFile(env Env, opts FileOptions) (*File, error) {
 		return nil, err
 	}
 	return &File{opts: opts, env: env, em: em, cps: map[string]*fileCheckpoint{}, tracked: map[devIno]*tracked{},
-		done: map[string]bool{}, buf: make([]byte, 256<<10)}, nil
+		done: map[string]bool{}, buf: make([]byte, 1<<20)}, nil
 }
 
 // Name implements Source.
@@ -348,14 +357,14 @@ func (s *File) readPlain(ctx context.Context, t *tracked) (int64, error) {
 			return total, fmt.Errorf("file source %s: %s: %w", s.opts.Name, t.path, err)
 		}
 		if n == 0 {
-			return total, nil
+			return total, s.flush(ctx, t.cp)
 		}
 		used, err := s.consume(ctx, t.cp, t.path, s.buf[:n], &t.skip, n == len(s.buf))
 		if err != nil {
 			return total, err
 		}
 		if used == 0 {
-			return total, nil
+			return total, s.flush(ctx, t.cp)
 		}
 		total += used
 	}
@@ -402,12 +411,23 @@ func (s *File) consume(ctx context.Context, cp *fileCheckpoint, path string, b [
 			return used, err
 		}
 		cp.offset, cp.meta.Line = start+n, line
-		if err := s.save(ctx, cp); err != nil {
-			return used, err
+		cp.dirty = true
+		if s.env.Now().Sub(cp.saved) >= checkpointEvery {
+			if err := s.save(ctx, cp); err != nil {
+				return used, err
+			}
 		}
 		used += n
 	}
 	return used, nil
+}
+
+// flush saves cp if it moved since its last save.
+func (s *File) flush(ctx context.Context, cp *fileCheckpoint) error {
+	if !cp.dirty {
+		return nil
+	}
+	return s.save(ctx, cp)
 }
 
 func lineID(source, key string, off int64) string {
@@ -415,6 +435,7 @@ func lineID(source, key string, off int64) string {
 }
 
 func (s *File) save(ctx context.Context, cp *fileCheckpoint) error {
+	cp.dirty, cp.saved = false, s.env.Now()
 	meta, err := json.Marshal(cp.meta)
 	if err != nil {
 		return err
@@ -489,6 +510,11 @@ func (s *File) readGz(ctx context.Context, path string, fi os.FileInfo, id devIn
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if cp != nil {
+		if err := s.flush(ctx, cp); err != nil {
+			return err
+		}
 	}
 	return s.markDone(ctx, doneKey, path, id)
 }

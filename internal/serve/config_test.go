@@ -25,7 +25,7 @@ func TestGoodConfig(t *testing.T) {
 // TestBadConfigs checks each file of testdata/bad gives its error, naming
 // the file, the line (where YAML knows it) and the key.
 func TestBadConfigs(t *testing.T) {
-	want := map[string]string{
+	want := map[string]string{ //nolint:gosec // G101: expected error messages, no credentials
 		"unknown-key.yml":        `unknown-key.yml: line 5: unknown key "max_agee"`,
 		"unknown-top-key.yml":    `unknown-top-key.yml: line 2: unknown key "datadir"`,
 		"unknown-source-key.yml": `unknown-source-key.yml: line 3: unknown key "pathz"`,

@@ -15,7 +15,7 @@ import (
 func buildVigil(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "vigil")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/vigilhq/vigil/cmd/vigil")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/vigilhq/vigil/cmd/vigil") //nolint:gosec // G204: the test builds the binary into its temp dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -50,13 +50,13 @@ sources:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := os.Create(filepath.Join(dir, "vigil.stderr"))
+	out, err := os.Create(filepath.Join(dir, "vigil.stderr")) //nolint:gosec // G304: the test's own temp file
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = out.Close() }()
 	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, "serve", "--config", cfgPath)
+		cmd := exec.Command(bin, "serve", "--config", cfgPath) //nolint:gosec // G204: the binary this test built
 		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -78,7 +78,7 @@ sources:
 
 	seed := time.Now().UnixNano()
 	t.Logf("kill schedule seed %d", seed)
-	rng := rand.New(rand.NewSource(seed))
+	rng := rand.New(rand.NewSource(seed)) //nolint:gosec // G404: a reproducible kill schedule (seed logged), not a secret
 	cmd := start()
 	for k := range kills {
 		time.Sleep(time.Duration(200+rng.Intn(1200)) * time.Millisecond)

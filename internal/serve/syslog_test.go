@@ -82,9 +82,9 @@ func TestSyslog(t *testing.T) {
 			for i := c * half; i < (c+1)*half; i++ {
 				m := syslogMsg(i)
 				if c == 0 {
-					fmt.Fprintf(bw, "%d %s", len(m), m)
+					_, _ = fmt.Fprintf(bw, "%d %s", len(m), m) // a bufio.Writer keeps the error for Flush
 				} else {
-					fmt.Fprintf(bw, "%s\n", m)
+					_, _ = fmt.Fprintf(bw, "%s\n", m) // as above
 				}
 			}
 			if err := bw.Flush(); err != nil {

@@ -3,7 +3,6 @@ package source
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -16,7 +15,6 @@ type queue struct {
 	batch   int
 	in      chan queued
 	boot    string
-	mu      sync.Mutex
 	seq     uint64
 	stopped chan struct{}
 	err     error
@@ -66,7 +64,7 @@ func (q *queue) run(ctx context.Context) {
 				return
 			}
 			q.seq++
-			lines = append(lines, Line{ID: q.em.source + ":" + q.boot + ":" + strconv.FormatUint(q.seq, 10), Text: l.text, LogName: l.logName, LogLine: int64(q.seq)})
+			lines = append(lines, Line{ID: q.em.source + ":" + q.boot + ":" + strconv.FormatUint(q.seq, 10), Text: l.text, LogName: l.logName, LogLine: int64(q.seq & (1<<63 - 1))})
 			if l.done != nil {
 				waiters = append(waiters, l.done)
 			}

@@ -5,7 +5,8 @@
 // source's checkpoint advances only after the bus acknowledged every event
 // before it, so a crash loses nothing and a replay adds nothing.
 //
-// Sources are plug-ins behind the Source interface, built in registry.go.
+// Sources are plug-ins behind the Source interface, built from the
+// configuration in one place (buildSources in internal/serve).
 // The package must not detect, store events itself, or log a line's text
 // (lines hold user names and addresses).
 package source

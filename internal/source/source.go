@@ -152,6 +152,10 @@ func (e *emitter) emit(ctx context.Context, lines []Line) error {
 	e.msgs = e.msgs[:0]
 	for i := range lines {
 		l := &lines[i]
+		if len(l.Text) > parse.MaxLineBytes {
+			e.count("unknown", "too_long")
+			continue
+		}
 		e.ev.Reset()
 		format, err := e.dec.Decode(string(l.Text), &e.ev)
 		if format == "" {

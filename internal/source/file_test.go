@@ -130,7 +130,7 @@ func TestGzPredecessor(t *testing.T) {
 		t.Errorf("too_long lines = %v, want 1", got)
 	}
 	n, _, err := r.b.StreamInfo(context.Background())
-	if err != nil || n != uint64(2*events) {
+	if err != nil || n != uint64(2*events) { //nolint:gosec // G115: events is a small positive count
 		t.Errorf("stream holds %d messages, %v; want %d", n, err, 2*events)
 	}
 }

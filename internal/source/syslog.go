@@ -221,43 +221,66 @@ func (s *Syslog) acceptTCP(ctx context.Context, wg *sync.WaitGroup, conns *sync.
 // maxFrame is the largest octet-counted frame accepted.
 const maxFrame = parse.MaxLineBytes
 
-// readTCP reads frames until EOF. Each frame is octet-counted when it starts
-// with a digit ("123 <34>1 …"), else it runs to the next newline.
+// readTCP reads frames until EOF.
 func (s *Syslog) readTCP(ctx context.Context, c net.Conn) error {
 	br := bufio.NewReaderSize(c, 64<<10)
-	logName := "tcp"
 	for {
-		first, err := br.Peek(1)
+		text, err := nextFrame(br)
 		if err != nil {
 			return eofOK(err)
-		}
-		var text []byte
-		if first[0] >= '0' && first[0] <= '9' {
-			lenText, err := br.ReadSlice(' ')
-			if err != nil {
-				return fmt.Errorf("octet count: %w", err)
-			}
-			n, err := strconv.Atoi(string(lenText[:len(lenText)-1]))
-			if err != nil || n <= 0 || n > maxFrame {
-				return fmt.Errorf("octet count %q is not a length", lenText[:min(len(lenText), 12)])
-			}
-			text = make([]byte, n)
-			if _, err := io.ReadFull(br, text); err != nil {
-				return fmt.Errorf("frame of %d bytes: %w", n, err)
-			}
-		} else {
-			line, err := br.ReadBytes('\n')
-			if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
-				return eofOK(err)
-			}
-			text = line
 		}
 		text = trimFrame(text)
 		if len(text) == 0 {
 			continue
 		}
-		if !s.q.put(ctx, queued{text: text, logName: logName}) {
+		if !s.q.put(ctx, queued{text: text, logName: "tcp"}) {
 			return nil
+		}
+	}
+}
+
+// nextFrame reads one syslog frame (RFC 6587): octet-counted when it starts
+// with a digit ("123 <34>1 …"), else up to the next newline. The returned
+// slice is the caller's.
+func nextFrame(br *bufio.Reader) ([]byte, error) {
+	first, err := br.Peek(1)
+	if err != nil {
+		return nil, err
+	}
+	if first[0] >= '0' && first[0] <= '9' {
+		lenText, err := br.ReadSlice(' ')
+		if err != nil {
+			return nil, fmt.Errorf("octet count: %w", err)
+		}
+		if len(lenText) > 8 {
+			return nil, errors.New("octet count too long")
+		}
+		n, err := strconv.Atoi(string(lenText[:len(lenText)-1]))
+		if err != nil || n <= 0 || n > maxFrame {
+			return nil, fmt.Errorf("octet count %q is not a length", lenText)
+		}
+		text := make([]byte, n)
+		if _, err := io.ReadFull(br, text); err != nil {
+			return nil, fmt.Errorf("frame of %d bytes: %w", n, err)
+		}
+		return text, nil
+	}
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > maxFrame+1 {
+			return nil, errors.New("line longer than the frame limit")
+		}
+		line = append(line, chunk...)
+		switch {
+		case err == nil:
+			return line, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF) && len(line) > 0:
+			return line, nil
+		default:
+			return nil, err
 		}
 	}
 }

@@ -122,13 +122,12 @@ func (m *metrics) storeHandler(st store.Events, log *slog.Logger) bus.Handler {
 	}
 }
 
-// retention prunes stored events by age and count every minute, first at start.
-func retention(ctx context.Context, cfg Config, st store.Events, _ *bus.Bus, log *slog.Logger, now func() time.Time) {
-	r := cfg.Store.Retention
+// retention prunes stored events by age and count every interval, first at start.
+func retention(ctx context.Context, r RetentionConfig, every time.Duration, st store.Events, log *slog.Logger, now func() time.Time, pruned prometheus.Counter) {
 	if r.MaxAge == 0 && r.MaxEvents == 0 {
 		return
 	}
-	tick := time.NewTicker(time.Minute)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
 		var before time.Time
@@ -139,6 +138,7 @@ func retention(ctx context.Context, cfg Config, st store.Events, _ *bus.Bus, log
 		if err != nil && ctx.Err() == nil {
 			log.Warn("retention: pruning events failed", "err", err)
 		} else if n > 0 {
+			pruned.Add(float64(n))
 			log.Info("retention: pruned events", "count", n)
 		}
 		select {

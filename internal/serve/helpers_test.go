@@ -196,11 +196,17 @@ type daemon struct {
 
 func startDaemon(t testing.TB, cfg serve.Config) *daemon {
 	t.Helper()
+	return startDaemonOpts(t, cfg, serve.Options{})
+}
+
+func startDaemonOpts(t testing.TB, cfg serve.Config, opts serve.Options) *daemon {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &daemon{cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan string, 1)
 	go func() {
-		d.done <- serve.Run(ctx, cfg, serve.Options{Ready: func(a string) { ready <- a }})
+		opts.Ready = func(a string) { ready <- a }
+		d.done <- serve.Run(ctx, cfg, opts)
 	}()
 	select {
 	case d.addr = <-ready:

@@ -140,3 +140,35 @@ func gzipFile(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRetention stores 3,000 events with a limit of 1,000 and an age limit
+// that the lab's November 2026 timestamps pass only with a clock set after
+// them: the store keeps the newest 1,000, then nothing once they are too old.
+func TestRetention(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	cfg := baseConfig(t, filepath.Join(dir, "data"), false)
+	cfg.Sources = []serve.SourceConfig{{Name: "mail", Type: "file", Paths: []string{filepath.Join(logs, "mail.log")}, Timezone: "UTC",
+		Poll: serve.Duration(20 * time.Millisecond)}}
+	cfg.Store.Retention = serve.RetentionConfig{MaxEvents: 1000}
+	w := newWriter(t, filepath.Join(logs, "mail.log"), newLineGen(t))
+	w.write(t, 0, 3000)
+	d := startDaemonOpts(t, cfg, serve.Options{RetentionEvery: 100 * time.Millisecond})
+	db := filepath.Join(cfg.DataDir, "vigil.db")
+	waitFor(t, 30*time.Second, "all lines read", func() bool { return d.metric(t, "vigil_store_events_total") >= 3000 })
+	waitFor(t, 10*time.Second, "pruned to 1,000", func() bool { return countEvents(t, db) == 1000 })
+	if got := d.metric(t, "vigil_store_events_pruned_total"); got != 2000 {
+		t.Errorf("pruned metric %v, want 2000", got)
+	}
+	d.stop(t)
+
+	// Restart with a clock 31 days after the lines' time and a 30-day age limit.
+	cfg.Store.Retention = serve.RetentionConfig{MaxAge: serve.Duration(30 * 24 * time.Hour)}
+	late := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	d = startDaemonOpts(t, cfg, serve.Options{RetentionEvery: 100 * time.Millisecond, Now: func() time.Time { return late }})
+	waitFor(t, 10*time.Second, "aged out", func() bool { return countEvents(t, db) == 0 })
+	d.stop(t)
+}

@@ -45,6 +45,8 @@ type Options struct {
 	// DrainTimeout bounds how long shutdown waits for the store consumer to
 	// catch up. Default 30s.
 	DrainTimeout time.Duration
+	// RetentionEvery is how often retention prunes stored events. Default 1m.
+	RetentionEvery time.Duration
 }
 
 // storeDurable is the store consumer's durable name on the bus.
@@ -60,6 +62,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.RetentionEvery <= 0 {
+		opts.RetentionEvery = time.Minute
 	}
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 30 * time.Second
@@ -136,7 +141,10 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		consumeDone <- b.Consume(consumeCtx, bus.ConsumeOptions{Durable: storeDurable, Batch: 2000}, m.storeHandler(st, log))
 	}()
 	retDone := make(chan struct{})
-	go func() { defer close(retDone); retention(ctx, cfg, st, b, log, opts.Now) }()
+	go func() {
+		defer close(retDone)
+		retention(ctx, cfg.Store.Retention, opts.RetentionEvery, st, log, opts.Now, m.pruned)
+	}()
 
 	srcCtx, stopSources := context.WithCancel(ctx)
 	defer stopSources()

@@ -171,7 +171,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"parse", "/nonexistent/mail.log"}, exitUsage, "/nonexistent/mail.log"},
 		{[]string{"parse", "--tz", "Mars/Olympus"}, exitUsage, "--tz"},
 		{[]string{"parse", "--no-such-flag"}, exitUsage, "unknown flag"},
-		{[]string{"serve"}, exitUsage, "not built yet"},
+		{[]string{"serve"}, exitUsage, "serve needs --config FILE"},
+		{[]string{"serve", "--config", "/nonexistent/vigil.yml"}, exitUsage, "/nonexistent/vigil.yml"},
+		{[]string{"config", "check", "../../internal/serve/testdata/bad/unknown-key.yml"}, exitUsage, `line 5: unknown key "max_agee"`},
+		{[]string{"config", "check", "../../internal/serve/testdata/good.yml"}, exitOK, ""},
 		{[]string{"demo"}, exitUsage, "not built yet"},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)

@@ -1,0 +1,85 @@
+package serve_test
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigilhq/vigil/internal/serve"
+)
+
+// BenchmarkIngest measures sustained ingest end to end: b.N Dovecot lines
+// from a file through parsing, the embedded JetStream bus (file storage) and
+// the store consumer into SQLite (WAL, synchronous=FULL). The file is written
+// before the clock starts and moved into the watched glob; the clock stops
+// when the store holds every event. Run it with a fixed count:
+//
+//	go test ./internal/serve -run '^$' -bench Ingest -benchtime 200000x -cpu 1
+func BenchmarkIngest(b *testing.B) {
+	dir := b.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o750); err != nil {
+		b.Fatal(err)
+	}
+	staged := filepath.Join(dir, "staged.log")
+	gen := newLineGen(b)
+	w := newWriter(b, staged, gen)
+	w.write(b, 0, b.N)
+	fi, err := os.Stat(staged)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := serve.Defaults()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.HTTP.Listen = "127.0.0.1:0"
+	cfg.Sources = []serve.SourceConfig{{Name: "mail", Type: "file", Paths: []string{filepath.Join(logs, "*.log")}, Timezone: "UTC",
+		Poll: serve.Duration(10 * time.Millisecond)}}
+	d := startDaemon(b, cfg)
+	b.SetBytes(fi.Size() / int64(b.N))
+	b.ResetTimer()
+	start := time.Now()
+	if err := os.Rename(staged, filepath.Join(logs, "mail.log")); err != nil {
+		b.Fatal(err)
+	}
+	for d.metric(b, "vigil_store_events_total") < float64(b.N) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	d.stop(b)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(dirSize(b, filepath.Join(cfg.DataDir, "jetstream")))/float64(b.N), "bus-B/event")
+	db := filepath.Join(cfg.DataDir, "vigil.db")
+	b.ReportMetric(float64(fileSize(db)+fileSize(db+"-wal"))/float64(b.N), "store-B/event")
+}
+
+func fileSize(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func dirSize(b *testing.B, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			n += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,280 @@
+// Package serve runs vigil's daemon: it reads the configuration, opens the
+// store and the bus, starts the sources and the consumers that carry events
+// from the bus into the store, serves /healthz, /readyz, /metrics and the
+// HTTP intake, applies retention, and drains in-flight events on shutdown.
+//
+// The package wires the pipeline's parts together; it must not parse lines,
+// detect, or talk SQL itself — each of those belongs to its own package.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigilhq/vigil/internal/bus"
+	"github.com/vigilhq/vigil/internal/parse"
+	"github.com/vigilhq/vigil/internal/source"
+	"github.com/vigilhq/vigil/internal/store"
+	"github.com/vigilhq/vigil/internal/store/postgres"
+	"github.com/vigilhq/vigil/internal/store/sqlite"
+)
+
+// Options are what Run needs besides the configuration.
+type Options struct {
+	Logger *slog.Logger
+	// Stdin is read by a source of type stdin. Default os.Stdin.
+	Stdin io.Reader
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Ready, when set, receives the HTTP server's address once serving.
+	Ready func(httpAddr string)
+	// DrainTimeout bounds how long shutdown waits for the store consumer to
+	// catch up. Default 30s.
+	DrainTimeout time.Duration
+	// RetentionEvery is how often retention prunes stored events. Default 1m.
+	RetentionEvery time.Duration
+}
+
+// storeDurable is the store consumer's durable name on the bus.
+const storeDurable = "store"
+
+// Run runs the daemon until ctx ends (SIGTERM), then drains and returns.
+func Run(ctx context.Context, cfg Config, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.RetentionEvery <= 0 {
+		opts.RetentionEvery = time.Minute
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = 30 * time.Second
+	}
+	log := opts.Logger
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	// Start-up uses its own context: a SIGTERM during start-up still gets an
+	// orderly shutdown of what was opened.
+	start := context.WithoutCancel(ctx)
+	st, err := openStore(start, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing the store failed", "err", err)
+		}
+	}()
+	b, err := bus.Open(start, bus.Options{URL: cfg.Bus.URL, Dir: filepath.Join(cfg.DataDir, "jetstream"), Listen: cfg.Bus.Listen,
+		SyncAlways: cfg.Bus.SyncAlways, Stream: cfg.Bus.Stream, Subject: cfg.Bus.Subject, MaxAge: time.Duration(cfg.Bus.MaxAge),
+		MaxBytes: int64(cfg.Bus.MaxBytes), Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := b.Close(); err != nil {
+			log.Error("closing the bus failed", "err", err)
+		}
+	}()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg, b, opts.Now)
+	env := source.Env{Bus: b, Checkpoints: st, Metrics: source.NewMetrics(reg), Logger: log, Now: opts.Now}
+	sources, handlers, err := buildSources(cfg, env, opts.Stdin)
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	isReady := make(chan struct{})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case <-isReady:
+			_, _ = io.WriteString(w, "ready\n")
+		default:
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+		}
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	for path, h := range handlers {
+		mux.Handle(path, h)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server failed", "err", err)
+		}
+	}()
+
+	// The store consumer runs on its own context, stopped only after the
+	// sources are done and it has caught up.
+	consumeCtx, stopConsume := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopConsume()
+	consumeDone := make(chan error, 1)
+	go func() {
+		consumeDone <- b.Consume(consumeCtx, bus.ConsumeOptions{Durable: storeDurable, Batch: 2000}, m.storeHandler(st, log))
+	}()
+	retDone := make(chan struct{})
+	go func() {
+		defer close(retDone)
+		retention(ctx, cfg.Store.Retention, opts.RetentionEvery, st, log, opts.Now, m.pruned)
+	}()
+
+	srcCtx, stopSources := context.WithCancel(ctx)
+	defer stopSources()
+	var wg sync.WaitGroup
+	srcErr := make(chan error, len(sources))
+	for _, s := range sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Run(srcCtx); err != nil {
+				srcErr <- fmt.Errorf("source %s: %w", s.Name(), err)
+				stopSources()
+			}
+		}()
+	}
+	close(isReady)
+	log.Info("vigil serving", "http", ln.Addr().String(), "sources", len(sources), "store", cfg.Store.Driver, "bus", busName(cfg))
+	if opts.Ready != nil {
+		opts.Ready(ln.Addr().String())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: draining sources")
+	case runErr = <-srcErr:
+		log.Error("a source failed; shutting down", "err", runErr)
+	case runErr = <-consumeDone:
+		if runErr == nil {
+			runErr = errors.New("store consumer stopped")
+		}
+		log.Error("the store consumer failed; shutting down", "err", runErr)
+	}
+	stopSources()
+	wg.Wait()
+	drain(b, log, opts.DrainTimeout)
+	stopConsume()
+	if err := <-consumeDone; err != nil && runErr == nil {
+		runErr = err
+	}
+	<-retDone
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx) // best effort: nothing is left to serve
+	log.Info("vigil stopped")
+	return runErr
+}
+
+func busName(cfg Config) string {
+	if cfg.Bus.URL != "" {
+		return "external"
+	}
+	return "embedded"
+}
+
+// drain waits until the store consumer has everything the sources published.
+func drain(b *bus.Bus, log *slog.Logger, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		lag, err := b.Lag(ctx, storeDurable)
+		cancel()
+		if err == nil && lag == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			log.Warn("shutdown: store consumer did not catch up; the rest stays on the bus for next start", "lag", lag, "err", err)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func openStore(ctx context.Context, cfg Config) (store.Store, error) {
+	switch cfg.Store.Driver {
+	case "postgres":
+		return postgres.Open(ctx, postgres.Options{DSN: cfg.Store.DSN, Schema: cfg.Store.Schema})
+	default:
+		path := cfg.Store.Path
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "vigil.db")
+		}
+		return sqlite.Open(ctx, sqlite.Options{Path: path})
+	}
+}
+
+// buildSources makes the configured sources; HTTP intakes also come back as
+// handlers by URL path.
+func buildSources(cfg Config, env source.Env, stdin io.Reader) ([]source.Source, map[string]http.Handler, error) {
+	var out []source.Source
+	handlers := map[string]http.Handler{}
+	for _, sc := range cfg.Sources {
+		po := parse.Options{Format: sc.Format}
+		if sc.Timezone != "" {
+			loc, err := time.LoadLocation(sc.Timezone)
+			if err != nil {
+				return nil, nil, fmt.Errorf("source %s: %w", sc.Name, err)
+			}
+			po.Location = loc
+		}
+		var s source.Source
+		var err error
+		switch sc.Type {
+		case "file":
+			s, err = source.NewFile(env, source.FileOptions{Name: sc.Name, Paths: sc.Paths, Parse: po, Poll: time.Duration(sc.Poll)})
+		case "syslog":
+			s, err = source.NewSyslog(env, source.SyslogOptions{Name: sc.Name, UDP: sc.UDP, TCP: sc.TCP, Parse: po})
+		case "http":
+			token := sc.Token
+			if sc.TokenFile != "" {
+				b, rerr := os.ReadFile(sc.TokenFile)
+				if rerr != nil {
+					return nil, nil, fmt.Errorf("source %s: token_file: %w", sc.Name, rerr)
+				}
+				token = strings.TrimSpace(string(b))
+			}
+			in, ierr := source.NewIntake(env, source.IntakeOptions{Name: sc.Name, Token: token, Parse: po})
+			s, err = in, ierr
+			path := sc.Path
+			if path == "" {
+				path = "/intake/" + sc.Name
+			}
+			handlers[path] = in
+		case "stdin":
+			s, err = source.NewReader(env, stdin, source.ReaderOptions{Name: sc.Name, Parse: po})
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, s)
+	}
+	return out, handlers, nil
+}

@@ -1,0 +1,327 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vigilhq/vigil/internal/store"
+)
+
+func (s *DB) fail(op string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s store: %s: %w", s.d.Name, op, store.ErrNotFound)
+	}
+	return fmt.Errorf("%s store: %s: %w", s.d.Name, op, err)
+}
+
+// PutAlert implements store.Alerts.
+func (s *DB) PutAlert(ctx context.Context, a store.Alert) error {
+	ids, err := marshalStrings(a.EventIDs)
+	if err != nil {
+		return s.fail("put alert", err)
+	}
+	_, err = s.db.ExecContext(ctx, s.query(qPutAlert), a.ID, nanos(a.Time), a.Rule, a.Account, int(a.Severity), a.Summary, ids, a.IncidentID)
+	if err != nil {
+		return s.fail("put alert", err)
+	}
+	return nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAlert(r scanner) (store.Alert, error) {
+	var a store.Alert
+	var t int64
+	var sev int
+	var ids string
+	if err := r.Scan(&a.ID, &t, &a.Rule, &a.Account, &sev, &a.Summary, &ids, &a.IncidentID); err != nil {
+		return a, err
+	}
+	a.Time, a.Severity = fromNanos(t), store.Severity(sev)
+	var err error
+	a.EventIDs, err = unmarshalStrings(ids)
+	return a, err
+}
+
+// Alert implements store.Alerts.
+func (s *DB) Alert(ctx context.Context, id string) (store.Alert, error) {
+	a, err := scanAlert(s.db.QueryRowContext(ctx, s.rewrite(qAlertCols+` WHERE id = ?`), id))
+	if err != nil {
+		return a, s.fail("alert", err)
+	}
+	return a, nil
+}
+
+// QueryAlerts implements store.Alerts.
+func (s *DB) QueryAlerts(ctx context.Context, q store.AlertQuery) ([]store.Alert, error) {
+	var where []string
+	var args []any
+	if q.Account != "" {
+		where, args = append(where, "account = ?"), append(args, q.Account)
+	}
+	if q.IncidentID != "" {
+		where, args = append(where, "incident_id = ?"), append(args, q.IncidentID)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "t >= ?"), append(args, q.Since.UnixNano())
+	}
+	text := qAlertCols
+	if len(where) > 0 {
+		text += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := s.db.QueryContext(ctx, s.rewrite(text+" ORDER BY t, id"), args...)
+	if err != nil {
+		return nil, s.fail("query alerts", err)
+	}
+	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
+	var out []store.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, s.fail("query alerts", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("query alerts", err)
+	}
+	return out, nil
+}
+
+// PutIncident implements store.Incidents.
+func (s *DB) PutIncident(ctx context.Context, i store.Incident) error {
+	accts, err := marshalStrings(i.Accounts)
+	if err != nil {
+		return s.fail("put incident", err)
+	}
+	if i.Status == "" {
+		i.Status = store.IncidentOpen
+	}
+	_, err = s.db.ExecContext(ctx, s.query(qPutIncident), i.ID, nanos(i.Opened), nanos(i.Updated), string(i.Status), i.Title, accts)
+	if err != nil {
+		return s.fail("put incident", err)
+	}
+	return nil
+}
+
+func scanIncident(r scanner) (store.Incident, error) {
+	var i store.Incident
+	var opened, updated int64
+	var status, accts string
+	if err := r.Scan(&i.ID, &opened, &updated, &status, &i.Title, &accts); err != nil {
+		return i, err
+	}
+	i.Opened, i.Updated, i.Status = fromNanos(opened), fromNanos(updated), store.IncidentStatus(status)
+	var err error
+	i.Accounts, err = unmarshalStrings(accts)
+	return i, err
+}
+
+// Incident implements store.Incidents.
+func (s *DB) Incident(ctx context.Context, id string) (store.Incident, error) {
+	i, err := scanIncident(s.db.QueryRowContext(ctx, s.rewrite(qIncidentCols+` WHERE id = ?`), id))
+	if err != nil {
+		return i, s.fail("incident", err)
+	}
+	return i, nil
+}
+
+// ListIncidents implements store.Incidents.
+func (s *DB) ListIncidents(ctx context.Context, status store.IncidentStatus) ([]store.Incident, error) {
+	text, args := qIncidentCols, []any{}
+	if status != "" {
+		text, args = text+" WHERE status = ?", append(args, string(status))
+	}
+	rows, err := s.db.QueryContext(ctx, s.rewrite(text+" ORDER BY opened DESC, id"), args...)
+	if err != nil {
+		return nil, s.fail("list incidents", err)
+	}
+	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
+	var out []store.Incident
+	for rows.Next() {
+		i, err := scanIncident(rows)
+		if err != nil {
+			return nil, s.fail("list incidents", err)
+		}
+		out = append(out, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("list incidents", err)
+	}
+	return out, nil
+}
+
+// SaveCheckpoint implements store.Checkpoints.
+func (s *DB) SaveCheckpoint(ctx context.Context, c store.Checkpoint) error {
+	meta := c.Meta
+	if meta == nil {
+		meta = []byte{}
+	}
+	if _, err := s.db.ExecContext(ctx, s.query(qSaveCkpt), c.Source, c.Key, c.Offset, meta, nanos(c.Updated)); err != nil {
+		return s.fail("save checkpoint", err)
+	}
+	return nil
+}
+
+// Checkpoints implements store.Checkpoints.
+func (s *DB) Checkpoints(ctx context.Context, source string) ([]store.Checkpoint, error) {
+	rows, err := s.db.QueryContext(ctx, s.query(qCkpts), source)
+	if err != nil {
+		return nil, s.fail("checkpoints", err)
+	}
+	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
+	var out []store.Checkpoint
+	for rows.Next() {
+		var c store.Checkpoint
+		var updated int64
+		if err := rows.Scan(&c.Source, &c.Key, &c.Offset, &c.Meta, &updated); err != nil {
+			return nil, s.fail("checkpoints", err)
+		}
+		c.Updated = fromNanos(updated)
+		if len(c.Meta) == 0 {
+			c.Meta = nil
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("checkpoints", err)
+	}
+	return out, nil
+}
+
+// DeleteCheckpoint implements store.Checkpoints.
+func (s *DB) DeleteCheckpoint(ctx context.Context, source, key string) error {
+	if _, err := s.db.ExecContext(ctx, s.query(qDelCkpt), source, key); err != nil {
+		return s.fail("delete checkpoint", err)
+	}
+	return nil
+}
+
+// PutBaseline implements store.Baselines.
+func (s *DB) PutBaseline(ctx context.Context, kind, account string, blob []byte) error {
+	if blob == nil {
+		blob = []byte{}
+	}
+	if _, err := s.db.ExecContext(ctx, s.query(qPutBaseline), kind, account, blob); err != nil {
+		return s.fail("put baseline", err)
+	}
+	return nil
+}
+
+// Baseline implements store.Baselines.
+func (s *DB) Baseline(ctx context.Context, kind, account string) ([]byte, error) {
+	var b []byte
+	if err := s.db.QueryRowContext(ctx, s.query(qBaseline), kind, account).Scan(&b); err != nil {
+		return nil, s.fail("baseline", err)
+	}
+	return b, nil
+}
+
+// BaselineAccounts implements store.Baselines.
+func (s *DB) BaselineAccounts(ctx context.Context, kind string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.query(qBaseAccts), kind)
+	if err != nil {
+		return nil, s.fail("baseline accounts", err)
+	}
+	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, s.fail("baseline accounts", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("baseline accounts", err)
+	}
+	return out, nil
+}
+
+// PutInventory implements store.Inventories.
+func (s *DB) PutInventory(ctx context.Context, inv store.Inventory) error {
+	pkgs := inv.Packages
+	if pkgs == nil {
+		pkgs = []store.Package{}
+	}
+	b, err := json.Marshal(pkgs)
+	if err != nil {
+		return s.fail("put inventory", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.query(qPutInv), inv.Host, nanos(inv.Taken), string(b)); err != nil {
+		return s.fail("put inventory", err)
+	}
+	return nil
+}
+
+// Inventory implements store.Inventories.
+func (s *DB) Inventory(ctx context.Context, host string) (store.Inventory, error) {
+	inv := store.Inventory{Host: host}
+	var taken int64
+	var pkgs string
+	if err := s.db.QueryRowContext(ctx, s.query(qInv), host).Scan(&taken, &pkgs); err != nil {
+		return inv, s.fail("inventory", err)
+	}
+	inv.Taken = fromNanos(taken)
+	if err := json.Unmarshal([]byte(pkgs), &inv.Packages); err != nil {
+		return inv, s.fail("inventory", err)
+	}
+	if len(inv.Packages) == 0 {
+		inv.Packages = nil
+	}
+	return inv, nil
+}
+
+// ReplaceFindings implements store.Findings, in one transaction.
+func (s *DB) ReplaceFindings(ctx context.Context, host string, fs []store.Finding) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail("replace findings", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.query(qDelFindings), host); err != nil {
+		_ = tx.Rollback() // the exec error is the one to report
+		return s.fail("replace findings", err)
+	}
+	for _, f := range fs {
+		kev := 0
+		if f.KEV {
+			kev = 1
+		}
+		if _, err := tx.ExecContext(ctx, s.query(qPutFinding), host, f.Package, f.Version, f.Vuln, f.Fixed, kev, nanos(f.Found)); err != nil {
+			_ = tx.Rollback() // as above
+			return s.fail("replace findings", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail("replace findings", err)
+	}
+	return nil
+}
+
+// HostFindings implements store.Findings.
+func (s *DB) HostFindings(ctx context.Context, host string) ([]store.Finding, error) {
+	rows, err := s.db.QueryContext(ctx, s.query(qFindings), host)
+	if err != nil {
+		return nil, s.fail("findings", err)
+	}
+	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
+	var out []store.Finding
+	for rows.Next() {
+		var f store.Finding
+		var kev int
+		var found int64
+		if err := rows.Scan(&f.Host, &f.Package, &f.Version, &f.Vuln, &f.Fixed, &kev, &found); err != nil {
+			return nil, s.fail("findings", err)
+		}
+		f.KEV, f.Found = kev != 0, fromNanos(found)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("findings", err)
+	}
+	return out, nil
+}

@@ -152,6 +152,7 @@ type Engine struct {
 	onLogin   []LoginObserver
 	onRead    []ReadObserver
 	onEnd     []EndObserver
+	onCommand []CommandObserver
 	sweepers  []Sweeper
 
 	baselines map[string]*Baseline
@@ -195,6 +196,9 @@ func New(opts Options) (*Engine, error) {
 		}
 		if o, ok := d.(EndObserver); ok {
 			e.onEnd = append(e.onEnd, o)
+		}
+		if o, ok := d.(CommandObserver); ok {
+			e.onCommand = append(e.onCommand, o)
 		}
 		if o, ok := d.(Sweeper); ok {
 			e.sweepers = append(e.sweepers, o)

@@ -35,6 +35,12 @@ type EndObserver interface {
 	End(c Ctx, s *Session)
 }
 
+// CommandObserver sees each finished IMAP command of a session (the event
+// exporter's imap_command_finished), after the session join has recorded it.
+type CommandObserver interface {
+	Command(c Ctx, s *Session, ev *event.Event)
+}
+
 // Sweeper drops state older than its windows; the engine calls it hourly
 // (event time), so that a long-running daemon's memory stays bounded.
 type Sweeper interface {
@@ -54,6 +60,7 @@ func Registry() []Detector {
 		newMassRead(),
 		newSlowExfil(),
 		newManyMailboxes(),
+		mailboxDownload{},
 		sessionReport{},
 	}
 }
@@ -73,6 +80,8 @@ var (
 	_ EndObserver     = (*slowExfil)(nil)
 	_ ReadObserver    = (*manyMailboxes)(nil)
 	_ EndObserver     = (*manyMailboxes)(nil)
+	_ CommandObserver = mailboxDownload{}
+	_ EndObserver     = mailboxDownload{}
 	_ EndObserver     = sessionReport{}
 	_ Sweeper         = (*bruteForce)(nil)
 	_ Sweeper         = (*spray)(nil)

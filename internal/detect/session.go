@@ -36,6 +36,8 @@ type Session struct {
 	fetchBox  string
 	bodies    int64 // logout counts
 	hdrs      int64
+	msgs      int64 // POP3: messages in the mailbox at login (del=N/msgs)
+	wholeBox  bool  // a body FETCH of 1:* (every message of a folder)
 	ended     bool
 	flagged   alert.Severity
 	refs      []string
@@ -145,6 +147,7 @@ func (e *Engine) route(ev *event.Event) {
 			if s := e.sessions[ev.Session]; s != nil && ev.Session != "" {
 				s.bodies = ev.Counts.BodyCount + ev.Counts.RetrCount
 				s.hdrs = ev.Counts.HdrCount + ev.Counts.TopCount
+				s.msgs = ev.Counts.MsgCount
 				s.Last = ev.Time
 				e.endSession(s)
 			}
@@ -166,6 +169,15 @@ func (e *Engine) route(ev *event.Event) {
 				s.fetchBox = ev.Mailbox
 			}
 			s.Last = ev.Time
+			if set, _, _ := strings.Cut(ev.CommandArgs, " "); set == "1:*" {
+				s.wholeBox = true
+			}
+		}
+		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" {
+			c := Ctx{e}
+			for _, d := range e.onCommand {
+				d.Command(c, s, ev)
+			}
 		}
 	}
 }

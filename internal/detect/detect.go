@@ -153,6 +153,7 @@ type Engine struct {
 	onRead    []ReadObserver
 	onEnd     []EndObserver
 	onCommand []CommandObserver
+	onMail    []MailObserver
 	sweepers  []Sweeper
 
 	baselines map[string]*Baseline
@@ -196,6 +197,9 @@ func New(opts Options) (*Engine, error) {
 		}
 		if o, ok := d.(EndObserver); ok {
 			e.onEnd = append(e.onEnd, o)
+		}
+		if o, ok := d.(MailObserver); ok {
+			e.onMail = append(e.onMail, o)
 		}
 		if o, ok := d.(CommandObserver); ok {
 			e.onCommand = append(e.onCommand, o)

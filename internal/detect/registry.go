@@ -41,6 +41,12 @@ type CommandObserver interface {
 	Command(c Ctx, s *Session, ev *event.Event)
 }
 
+// MailObserver sees each MTA event (Postfix submission, queue and delivery
+// lines: event.ClassEmail).
+type MailObserver interface {
+	Mail(c Ctx, ev *event.Event)
+}
+
 // Sweeper drops state older than its windows; the engine calls it hourly
 // (event time), so that a long-running daemon's memory stays bounded.
 type Sweeper interface {
@@ -61,6 +67,7 @@ func Registry() []Detector {
 		newSlowExfil(),
 		newManyMailboxes(),
 		mailboxDownload{},
+		newBulkSender(),
 		sessionReport{},
 	}
 }
@@ -82,6 +89,8 @@ var (
 	_ EndObserver     = (*manyMailboxes)(nil)
 	_ CommandObserver = mailboxDownload{}
 	_ EndObserver     = mailboxDownload{}
+	_ MailObserver    = (*bulkSender)(nil)
+	_ Sweeper         = (*bulkSender)(nil)
 	_ EndObserver     = sessionReport{}
 	_ Sweeper         = (*bruteForce)(nil)
 	_ Sweeper         = (*spray)(nil)

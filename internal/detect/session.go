@@ -152,6 +152,11 @@ func (e *Engine) route(ev *event.Event) {
 				e.endSession(s)
 			}
 		}
+	case event.ClassEmail:
+		c := Ctx{e}
+		for _, d := range e.onMail {
+			d.Mail(c, ev)
+		}
 	case event.ClassDatastore:
 		if ev.Activity == event.APIRead {
 			e.read(ev)

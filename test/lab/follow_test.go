@@ -26,8 +26,10 @@ type follower struct {
 	engine *detect.Engine
 	grp    alert.Grouper
 	files  []*tailed
-	// onAlert, if set, sees each alert as it is raised (the responder).
-	onAlert func(*alert.Alert)
+	// onAlert, if set, sees each alert for which respondIf is true, with its
+	// incident (the responder).
+	onAlert   func(*alert.Alert, *alert.Incident)
+	respondIf func(*alert.Alert) bool
 
 	mu     sync.Mutex
 	alerts []raised
@@ -134,13 +136,25 @@ func (f *follower) poll() {
 }
 
 func (f *follower) emit(a *alert.Alert) {
-	f.grp.Add(a)
 	f.mu.Lock()
+	inc := f.grp.Add(a)
 	f.alerts = append(f.alerts, raised{A: a, Wall: time.Now()})
 	f.mu.Unlock()
-	if f.onAlert != nil {
-		f.onAlert(a)
+	if f.onAlert != nil && (f.respondIf == nil || f.respondIf(a)) {
+		f.onAlert(a, inc)
 	}
+}
+
+// incident returns the incident a belongs to.
+func (f *follower) incident(a *alert.Alert) *alert.Incident {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, inc := range f.grp.Incidents() {
+		if inc.ID == a.Incident {
+			return inc
+		}
+	}
+	return nil
 }
 
 // waitFor returns the first alert raised (from the start) that match accepts,

@@ -91,6 +91,7 @@ func TestLab(t *testing.T) {
 	respond := false // containment is off until its own subtest turns it on
 	f.respondIf = func(a *alert.Alert) bool { return respond && a.SrcIP == attackerKick }
 	f.start()
+	var imapGot fetched // what the IMAP attacker took, for the batch check
 
 	t.Run("staff read their own mail: no alert", func(t *testing.T) {
 		c, err := imapLogin(staffIP, l.IMAPPort, "dr.smith", users["dr.smith"])
@@ -135,6 +136,7 @@ func TestLab(t *testing.T) {
 		}
 		out := time.Now()
 		_ = c.Close()
+		imapGot = got
 		if len(got) != len(want["dr.smith"]) {
 			t.Fatalf("client fetched %d messages, the mailbox holds %d", len(got), len(want["dr.smith"]))
 		}
@@ -320,6 +322,48 @@ func TestLab(t *testing.T) {
 		} else {
 			t.Logf("timeline: %+v", inc.Timeline)
 		}
+	})
+
+	t.Run("vigil analyze over the same real logs agrees", func(t *testing.T) {
+		if imapGot == nil {
+			t.Skip("the IMAP download did not run")
+		}
+		f.close()
+		st := detect.NewMemoryStore()
+		learnBaselines(t, st, start)
+		eng, err := detect.New(detect.Options{Baselines: st, Rules: rs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := analyze.New(analyze.Options{Engine: eng, Location: time.Local})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{l.DovecotLog, l.PostfixLog} {
+			if err := r.File(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := r.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Unparsed > 0 {
+			t.Logf("%d of %d lines not understood", res.Unparsed, res.Lines)
+		}
+		var sr *alert.Alert
+		for _, a := range res.Alerts {
+			if a.Rule == "session-read" && a.SrcIP == attackerIMAP {
+				sr = a
+			}
+			if a.SrcIP == staffIP {
+				t.Errorf("batch: alert about staff: %s %s", a.Rule, a.Summary)
+			}
+		}
+		if sr == nil {
+			t.Fatalf("batch: no session-read alert for %s", attackerIMAP)
+		}
+		checkReads(t, l, sr, "dr.smith", imapGot)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/analyze"
 	"github.com/vigilhq/vigil/internal/detect"
+	"github.com/vigilhq/vigil/internal/mailstore"
 	"github.com/vigilhq/vigil/internal/respond"
 	"github.com/vigilhq/vigil/internal/sigma"
 	"github.com/vigilhq/vigil/rules"
@@ -384,6 +386,19 @@ func checkReads(t *testing.T, l *Lab, a *alert.Alert, user string, got fetched) 
 	if !slices.Equal(listed, fetchedUIDs) {
 		t.Errorf("alert lists UIDs %v, the client fetched %v", listed, fetchedUIDs)
 	}
+	// vigil resolves the UIDs to Message-IDs through the Maildir's dovecot-uidlist.
+	if err := mailstore.Resolve(a, func(u string) mailstore.Maildir {
+		return mailstore.Maildir(filepath.Join(l.Dir, "mail", u, "Maildir"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var clientIDs []string
+	for _, u := range fetchedUIDs {
+		clientIDs = append(clientIDs, got[u])
+	}
+	if ids := a.Evidence.Reads[0].MessageIDs; !slices.Equal(ids, clientIDs) {
+		t.Errorf("alert lists Message-IDs %v, the client received %v", ids, clientIDs)
+	}
 	ids := uidsByMessageID(t, l, user)
 	for _, u := range listed {
 		var id string
@@ -398,7 +413,7 @@ func checkReads(t *testing.T, l *Lab, a *alert.Alert, user string, got fetched) 
 	}
 }
 
-// uidsByMessageID asks the server (doveadm fetch) for INBOX's Message-ID → UID.
+// uidsByMessageID asks the server (a second, independent way) (doveadm fetch) for INBOX's Message-ID → UID.
 func uidsByMessageID(t *testing.T, l *Lab, user string) map[string]uint32 {
 	t.Helper()
 	out, err := l.Doveadm(nil, "fetch", "-u", user, "uid hdr.message-id", "mailbox", "INBOX", "all")

@@ -16,7 +16,7 @@ func TestReadUIDListShared(t *testing.T) {
 	if dir == "" {
 		dir = "../../../shared"
 	}
-	f, err := os.Open(filepath.Join(dir, "data/dovecot-2.3-lab/dr.smith.dovecot-uidlist"))
+	f, err := os.Open(filepath.Join(dir, "data/dovecot-2.3-lab/dr.smith.dovecot-uidlist")) //nolint:gosec // G304,G703: the test data directory
 	if err != nil {
 		t.Skipf("shared data: %v", err)
 	}
@@ -72,4 +72,3 @@ func TestResolve(t *testing.T) {
 		t.Error("accepted a reversed range")
 	}
 }
-

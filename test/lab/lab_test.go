@@ -38,6 +38,7 @@ const (
 	attackerIMAP = "127.66.0.2"
 	attackerPOP3 = "127.77.0.3"
 	attackerKick = "127.88.0.4"
+	attackerHdrs = "127.99.0.6"
 )
 
 // maxDelay is the acceptance bound: alert within 10 s of the logout, session
@@ -158,6 +159,47 @@ func TestLab(t *testing.T) {
 		}); !ok {
 			t.Errorf("no critical mailbox-download alert; alerts: %s", summary(f.all()))
 		}
+	})
+
+	t.Run("header fetches served from the cache are listed as an upper bound", func(t *testing.T) {
+		// The staff session above fetched every ENVELOPE, so Dovecot serves
+		// these from its cache and logs no mail_opened for them.
+		c, err := imapLogin(attackerHdrs, l.IMAPPort, "dr.smith", users["dr.smith"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+			t.Fatal(err)
+		}
+		all := imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}
+		if _, err := c.Fetch(all, &imap.FetchOptions{Envelope: true, UID: true}).Collect(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := fetchBodies(c, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Logout().Wait(); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.Close()
+		r, ok := f.waitFor(maxDelay, func(a *alert.Alert) bool {
+			return a.Rule == "session-read" && a.SrcIP == attackerHdrs
+		})
+		if !ok {
+			t.Fatalf("no session-read alert for %s; alerts: %s", attackerHdrs, summary(f.all()))
+		}
+		reads := r.A.Evidence.Reads
+		if len(reads) != 2 {
+			t.Fatalf("reads %+v, want the exact bodies and the header upper bound", reads)
+		}
+		if u := parseUIDSet(t, reads[0].UIDs); !reads[0].Exact || len(u) != len(got) {
+			t.Errorf("exact part %+v, the client fetched %d bodies", reads[0], len(got))
+		}
+		if reads[1].Exact || reads[1].UIDs != "1:* (sequence numbers)" || !strings.Contains(reads[1].Bound, "upper bound") {
+			t.Errorf("header part %+v, want an upper bound over 1:*", reads[1])
+		}
+		t.Logf("upper bound: %s %s — %s", reads[1].Mailbox, reads[1].UIDs, reads[1].Bound)
 	})
 
 	t.Run("POP3 download with a stolen password", func(t *testing.T) {

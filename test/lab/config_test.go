@@ -3,9 +3,10 @@ package lab
 // dovecotConf is the private Dovecot: IMAP and POP3 on loopback high ports,
 // passwd-file users, Maildir, one log file, and the event exporter. The
 // exporter writes JSON into the log (transport = log) for vigil to tail; the
-// http-post exporter beside it points at a port the test owns: switching vigil
-// to its HTTP intake is changing "exporter = log-json" to "exporter =
-// http-json" in the metric blocks.
+// http-post exporter beside it points at a port the test owns (Lab.collect):
+// switching vigil to its HTTP intake is changing "exporter = log-json" to
+// "exporter = http-json" in the metric blocks. mail_opened already goes both
+// ways, and the test checks the two agree.
 const dovecotConf = `base_dir = {{.Dir}}/run
 state_dir = {{.Dir}}/state
 instance_name = vigil-lab
@@ -106,6 +107,12 @@ metric vigil_imap_command {
 }
 metric vigil_mail_opened {
   exporter = log-json
+  exporter_include = name hostname timestamps categories fields
+  filter = event=mail_opened
+}
+# The same mail_opened events over HTTP, as vigil's intake will take them.
+metric vigil_mail_opened_http {
+  exporter = http-json
   exporter_include = name hostname timestamps categories fields
   filter = event=mail_opened
 }

@@ -18,7 +18,9 @@ import (
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/analyze"
 	"github.com/vigilhq/vigil/internal/detect"
+	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/mailstore"
+	"github.com/vigilhq/vigil/internal/parse"
 	"github.com/vigilhq/vigil/internal/respond"
 	"github.com/vigilhq/vigil/internal/sigma"
 	"github.com/vigilhq/vigil/rules"
@@ -154,6 +156,7 @@ func TestLab(t *testing.T) {
 			t.Errorf("alert came %s after the logout, want within %s", d, maxDelay)
 		}
 		checkReads(t, l, r.A, "dr.smith", got)
+		checkPosted(t, l, r.A.Evidence.Sessions[0], got)
 		if _, ok := f.waitFor(0, func(a *alert.Alert) bool {
 			return a.Rule == "mailbox-download" && a.SrcIP == attackerIMAP && a.Severity == alert.Critical
 		}); !ok {
@@ -452,6 +455,34 @@ func checkReads(t *testing.T, l *Lab, a *alert.Alert, user string, got fetched) 
 		if id != got[u] {
 			t.Errorf("UID %d resolves to %q on the server, the client got %q", u, id, got[u])
 		}
+	}
+}
+
+// checkPosted asserts that the http-post exporter sent the same mail_opened
+// events for the session, and that vigil's parser reads them.
+func checkPosted(t *testing.T, l *Lab, session string, got fetched) {
+	t.Helper()
+	dec, err := parse.NewDecoder(parse.Options{Format: "dovecot-exporter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := map[uint32]bool{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(uids) < len(got) && time.Now().Before(deadline) {
+		for _, b := range l.Posted() {
+			var ev event.Event
+			if _, err := dec.Decode(string(b), &ev); err != nil {
+				t.Errorf("posted event not understood: %v", err)
+				continue
+			}
+			if ev.Session == session && ev.Class == event.ClassDatastore {
+				uids[ev.UID] = true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if want := slices.Sorted(maps.Keys(got)); !slices.Equal(slices.Sorted(maps.Keys(uids)), want) {
+		t.Errorf("http-post exporter sent mail_opened for UIDs %v, the client fetched %v", slices.Sorted(maps.Keys(uids)), want)
 	}
 }
 

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"text/template"
@@ -29,6 +32,38 @@ type Lab struct {
 	Users      map[string]string
 	DovecotLog string
 	PostfixLog string
+
+	mu     sync.Mutex
+	posted [][]byte // bodies Dovecot's http-post exporter sent to HTTPPort
+}
+
+// Posted returns the event bodies Dovecot POSTed so far.
+func (l *Lab) Posted() [][]byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([][]byte(nil), l.posted...)
+}
+
+// collect listens where the http-post exporter sends, standing in for
+// vigil's HTTP intake (issue 3) until it is merged.
+func (l *Lab) collect(t *testing.T) {
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(l.HTTPPort)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil || r.Method != http.MethodPost {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		l.mu.Lock()
+		l.posted = append(l.posted, b)
+		l.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 }
 
 // needServers skips the test with the reason when Dovecot or Postfix cannot
@@ -106,6 +141,7 @@ func StartLab(t *testing.T, users map[string]string) *Lab {
 	run(t, "chown", "-R", fmt.Sprintf("%d:%d", mailUID, mailUID), filepath.Join(dir, "mail"))
 	run(t, "chown", "postfix", filepath.Join(dir, "postfix/data"))
 
+	l.collect(t)
 	// Postfix first: it creates spool/private, where Dovecot puts the auth socket.
 	run(t, "postfix", "-c", filepath.Join(dir, "postfix/etc"), "start")
 	t.Cleanup(func() { stopPID(t, "postfix", filepath.Join(dir, "postfix/spool/pid/master.pid")) })

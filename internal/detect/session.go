@@ -38,8 +38,9 @@ type Session struct {
 	hdrBox    string
 	bodies    int64 // logout counts
 	hdrs      int64
-	msgs      int64 // POP3: messages in the mailbox at login (del=N/msgs)
-	wholeBox  bool  // a body FETCH of 1:* (every message of a folder)
+	msgs      int64     // POP3: messages in the mailbox at login (del=N/msgs)
+	wholeBox  bool      // a body FETCH of 1:* (every message of a folder)
+	endAt     time.Time // logged out; ends then (Config.EndGrace)
 	ended     bool
 	flagged   alert.Severity
 	refs      []string
@@ -161,7 +162,12 @@ func (e *Engine) route(ev *event.Event) {
 				s.hdrs = ev.Counts.HdrCount + ev.Counts.TopCount
 				s.msgs = ev.Counts.MsgCount
 				s.Last = ev.Time
-				e.endSession(s)
+				if e.cfg.EndGrace > 0 {
+					s.endAt = ev.Time.Add(e.cfg.EndGrace)
+					e.pending[s.ID] = s
+				} else {
+					e.endSession(s)
+				}
 			}
 		}
 	case event.ClassEmail:

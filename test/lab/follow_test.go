@@ -133,6 +133,9 @@ func (f *follower) poll() {
 		}
 		tf.partial = append([]byte(nil), data...)
 	}
+	if err := f.engine.Tick(time.Now(), f.emit); err != nil {
+		f.t.Errorf("engine: %v", err)
+	}
 }
 
 func (f *follower) emit(a *alert.Alert) {
@@ -145,16 +148,27 @@ func (f *follower) emit(a *alert.Alert) {
 	}
 }
 
-// incident returns the incident a belongs to.
+// incident returns a copy of the incident a belongs to.
 func (f *follower) incident(a *alert.Alert) *alert.Incident {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, inc := range f.grp.Incidents() {
 		if inc.ID == a.Incident {
-			return inc
+			c := *inc
+			c.Timeline = append([]alert.Entry(nil), inc.Timeline...)
+			return &c
 		}
 	}
 	return nil
+}
+
+// record adds entries to an incident's timeline.
+func (f *follower) record(inc *alert.Incident, es ...alert.Entry) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, e := range es {
+		inc.Record(e)
+	}
 }
 
 // waitFor returns the first alert raised (from the start) that match accepts,

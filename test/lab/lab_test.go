@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,7 +74,9 @@ func TestLab(t *testing.T) {
 	for _, r := range sr {
 		rs = append(rs, r)
 	}
-	eng, err := detect.New(detect.Options{Baselines: store, Rules: rs})
+	// Live: a session ends 2 s after its logout line, for the exporter's
+	// mail_opened lines that Dovecot's stats process may write after it.
+	eng, err := detect.New(detect.Options{Baselines: store, Rules: rs, Config: detect.Config{EndGrace: 2 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,15 +89,15 @@ func TestLab(t *testing.T) {
 		if err != nil {
 			t.Errorf("responder: %v", err)
 		}
-		respMu.Lock()
+		for _, act := range acts {
+			f.record(inc, act.Entry(a.ID))
+		}
+		respMu.Lock() // after the timeline: the test waits on actions, then reads it
 		actions = append(actions, acts...)
 		respMu.Unlock()
-		for _, act := range acts {
-			inc.Record(act.Entry(a.ID))
-		}
 	}
-	respond := false // containment is off until its own subtest turns it on
-	f.respondIf = func(a *alert.Alert) bool { return respond && a.SrcIP == attackerKick }
+	var respondOn atomic.Bool // containment is off until its own subtest turns it on
+	f.respondIf = func(a *alert.Alert) bool { return respondOn.Load() && a.SrcIP == attackerKick }
 	f.start()
 	var imapGot fetched // what the IMAP attacker took, for the batch check
 
@@ -286,7 +289,7 @@ func TestLab(t *testing.T) {
 	})
 
 	t.Run("containment ends the attacker's open session", func(t *testing.T) {
-		respond = true
+		respondOn.Store(true)
 		c, err := imapLogin(attackerKick, l.IMAPPort, "nurse.jones", users["nurse.jones"])
 		if err != nil {
 			t.Fatal(err)

@@ -85,6 +85,22 @@ func needServers(t *testing.T) {
 	}
 }
 
+// tail returns the last n lines of a file, each cut to 300 bytes.
+func tail(p string, n int) string {
+	b, err := os.ReadFile(p) //nolint:gosec // G304: the lab's own log
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	lines = lines[max(0, len(lines)-n):]
+	for i, l := range lines {
+		if len(l) > 300 {
+			lines[i] = l[:300] + "…"
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // freePort asks the kernel for an unused loopback port.
@@ -108,6 +124,11 @@ func StartLab(t *testing.T, users map[string]string) *Lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			for _, p := range []string{filepath.Join(dir, "log", "dovecot.log"), filepath.Join(dir, "postfix.log")} {
+				t.Logf("last lines of %s:\n%s", p, tail(p, 30))
+			}
+		}
 		if t.Failed() && os.Getenv("VIGIL_LAB_KEEP") != "" {
 			t.Logf("lab kept in %s", dir)
 			return

@@ -88,6 +88,7 @@ func (f *detectFlags) engine(log *slog.Logger, learnOnly bool, rules []detect.Ev
 type analyzeFlags struct {
 	detectFlags
 	notifyFlags
+	respondFlags
 	json      bool
 	exitCode  bool
 	minSev    string
@@ -112,10 +113,17 @@ the incident table says when each began.
 
 Baselines (what each account normally does) are learned as the logs are read;
 with --state they are kept between runs (see 'vigil learn'). Without GeoIP
-databases, new networks are judged by address prefix (/24, /48).`,
+databases, new networks are judged by address prefix (/24, /48).
+
+Containment is off unless --respond is given: then each critical exfiltration
+alert (mailbox-download, mass-read, session-read) ends the account's sessions
+from that address with 'doveadm kick USER IP', and with --block-file or
+--nft-set adds the address there; each action goes into the incident's
+timeline. --dry-run prints the commands instead of running them.`,
 		Example: `  vigil analyze /var/log/dovecot-info.log
   vigil analyze --json --state /var/lib/vigil/baselines /var/log/mail.log.*.gz /var/log/mail.log
-  vigil analyze --geoip-country GeoLite2-Country.mmdb --geoip-asn GeoLite2-ASN.mmdb mail.log`,
+  vigil analyze --geoip-country GeoLite2-Country.mmdb --geoip-asn GeoLite2-ASN.mmdb mail.log
+  vigil analyze --respond --dry-run /var/log/dovecot-info.log   # what containment would do`,
 		Args: atLeastOnePath,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runAnalyze(cmd.OutOrStdout(), cmd.ErrOrStderr(), f, args)
@@ -123,6 +131,7 @@ databases, new networks are judged by address prefix (/24, /48).`,
 	}
 	f.detectFlags.register(cmd)
 	f.notifyFlags.register(cmd)
+	f.respondFlags.register(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&f.json, "json", false, "write alerts as JSON lines (nothing else on stdout)")
 	fl.BoolVar(&f.exitCode, "exit-code", false, "exit 1 when any alert is raised")
@@ -165,12 +174,18 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 	}
 	ctx := context.Background()
 	var notifyErrs int
+	resp, err := f.responder(log, stderr)
+	if err != nil {
+		return err
+	}
+	timeline := map[string][]alert.Entry{}
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	var encErr error
 	var shown []*alert.Alert
 	r, err := analyze.New(analyze.Options{Logger: log, Format: f.format, Location: loc, Engine: eng, OnAlert: func(a *alert.Alert) {
+		contain(resp, stderr, a, timeline)
 		if a.Severity < minSev {
 			return
 		}
@@ -201,6 +216,11 @@ func runAnalyze(stdout, stderr io.Writer, f analyzeFlags, args []string) error {
 	}
 	if encErr != nil {
 		return fmt.Errorf("writing output: %w", encErr)
+	}
+	for _, inc := range res.Incidents {
+		for _, e := range timeline[inc.ID] {
+			inc.Record(e)
+		}
 	}
 	if !f.json {
 		writeAlertTable(out, shown, res.Incidents, minSev)

@@ -14,7 +14,25 @@ type Incident struct {
 	LastSeen  time.Time `json:"last_seen"`
 	Rules     []string  `json:"rules"`
 	Alerts    []string  `json:"alerts"`
+	// Timeline is what was done about the incident (containment actions),
+	// in order.
+	Timeline []Entry `json:"timeline,omitempty"`
 }
+
+// Entry is one step in an incident's timeline.
+type Entry struct {
+	Time time.Time `json:"time"`
+	// Kind names the step ("kick", "block-file", "nft"); Alert the alert
+	// that caused it.
+	Kind   string `json:"kind"`
+	Alert  string `json:"alert,omitempty"`
+	Detail string `json:"detail"`
+	DryRun bool   `json:"dry_run,omitempty"`
+	Err    string `json:"error,omitempty"`
+}
+
+// Record appends e to the incident's timeline.
+func (inc *Incident) Record(e Entry) { inc.Timeline = append(inc.Timeline, e) }
 
 // Grouper assigns alerts to incidents: alerts with the same account and
 // source whose times lie within Window of the incident's last alert join it.

@@ -68,6 +68,12 @@ type Config struct {
 	Suppress time.Duration `yaml:"suppress"`
 	// SessionIdle ends a session whose logout was never seen.
 	SessionIdle time.Duration `yaml:"session_idle"`
+	// EndGrace, when set, keeps a session open this long (event time, or
+	// the caller's clock through Engine.Tick) after its logout line, for the
+	// exporter's mail_opened events that Dovecot's stats process writes
+	// after it. Zero ends sessions at the logout line (batch work, where a
+	// late event is still in the file). Live tailing sets it.
+	EndGrace time.Duration `yaml:"end_grace"`
 }
 
 // LoadConfig reads a YAML file of thresholds (keys as in docs/detection.md,
@@ -186,11 +192,14 @@ type Engine struct {
 	onLogin   []LoginObserver
 	onRead    []ReadObserver
 	onEnd     []EndObserver
+	onCommand []CommandObserver
+	onMail    []MailObserver
 	sweepers  []Sweeper
 
 	baselines map[string]*Baseline
 	netIndex  map[netKey]int // how many accounts' baselines hold a network
 	sessions  map[string]*Session
+	pending   map[string]*Session // logged out, ending after Config.EndGrace
 	failSeen  map[string]failMark
 	suppress  map[string]time.Time
 	now       time.Time
@@ -203,7 +212,7 @@ type Engine struct {
 func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		log: opts.Logger, cfg: opts.Config, store: opts.Baselines, geo: opts.Geo, rules: opts.Rules, learn: opts.LearnOnly,
-		baselines: map[string]*Baseline{}, netIndex: map[netKey]int{}, sessions: map[string]*Session{},
+		baselines: map[string]*Baseline{}, netIndex: map[netKey]int{}, sessions: map[string]*Session{}, pending: map[string]*Session{},
 		failSeen: map[string]failMark{}, suppress: map[string]time.Time{},
 	}
 	if e.log == nil {
@@ -229,6 +238,12 @@ func New(opts Options) (*Engine, error) {
 		}
 		if o, ok := d.(EndObserver); ok {
 			e.onEnd = append(e.onEnd, o)
+		}
+		if o, ok := d.(MailObserver); ok {
+			e.onMail = append(e.onMail, o)
+		}
+		if o, ok := d.(CommandObserver); ok {
+			e.onCommand = append(e.onCommand, o)
 		}
 		if o, ok := d.(Sweeper); ok {
 			e.sweepers = append(e.sweepers, o)
@@ -259,6 +274,7 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) error {
 	if e.now.Sub(e.lastSweep) > time.Hour {
 		e.sweep(e.now)
 	}
+	e.endDue(e.now)
 	if !e.learn {
 		for _, r := range e.rules {
 			for _, a := range r.Eval(ev) {
@@ -270,6 +286,32 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) error {
 	return e.err
 }
 
+// Tick ends the sessions whose logout grace (Config.EndGrace) has passed by
+// now, the caller's clock: a live reader calls it when no lines come, so a
+// quiet server still gets its alerts.
+func (e *Engine) Tick(now time.Time, emit func(*alert.Alert)) error {
+	e.emit = emit
+	e.endDue(now)
+	return e.err
+}
+
+func (e *Engine) endDue(now time.Time) {
+	if len(e.pending) == 0 {
+		return
+	}
+	var due []*Session
+	for _, s := range e.pending {
+		if !now.Before(s.endAt) {
+			due = append(due, s)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].ID < due[j].ID })
+	for _, s := range due {
+		delete(e.pending, s.ID)
+		e.endSession(s)
+	}
+}
+
 // Flush ends every open session (end of input) and saves the baselines.
 func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	e.emit = emit
@@ -279,6 +321,7 @@ func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		delete(e.pending, id)
 		e.endSession(e.sessions[id])
 	}
 	return e.SaveBaselines()

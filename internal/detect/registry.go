@@ -35,6 +35,18 @@ type EndObserver interface {
 	End(c Ctx, s *Session)
 }
 
+// CommandObserver sees each finished IMAP command of a session (the event
+// exporter's imap_command_finished), after the session join has recorded it.
+type CommandObserver interface {
+	Command(c Ctx, s *Session, ev *event.Event)
+}
+
+// MailObserver sees each MTA event (Postfix submission, queue and delivery
+// lines: event.ClassEmail).
+type MailObserver interface {
+	Mail(c Ctx, ev *event.Event)
+}
+
 // Sweeper drops state older than its windows; the engine calls it hourly
 // (event time), so that a long-running daemon's memory stays bounded.
 type Sweeper interface {
@@ -54,6 +66,8 @@ func Registry() []Detector {
 		newMassRead(),
 		newSlowExfil(),
 		newManyMailboxes(),
+		mailboxDownload{},
+		newBulkSender(),
 		sessionReport{},
 	}
 }
@@ -73,6 +87,10 @@ var (
 	_ EndObserver     = (*slowExfil)(nil)
 	_ ReadObserver    = (*manyMailboxes)(nil)
 	_ EndObserver     = (*manyMailboxes)(nil)
+	_ CommandObserver = mailboxDownload{}
+	_ EndObserver     = mailboxDownload{}
+	_ MailObserver    = (*bulkSender)(nil)
+	_ Sweeper         = (*bulkSender)(nil)
 	_ EndObserver     = sessionReport{}
 	_ Sweeper         = (*bruteForce)(nil)
 	_ Sweeper         = (*spray)(nil)

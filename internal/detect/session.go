@@ -34,9 +34,14 @@ type Session struct {
 	mailboxes []mailboxRead
 	fetchSets []string // message sets of body FETCH commands, for sessions without mail_opened
 	fetchBox  string
+	hdrSets   []string // message sets of header-only FETCH commands
+	hdrBox    string
 	bodies    int64 // logout counts
 	hdrs      int64
 	bodyBytes int64
+	msgs      int64     // POP3: messages in the mailbox at login (del=N/msgs)
+	wholeBox  bool      // a body FETCH of 1:* (every message of a folder)
+	endAt     time.Time // logged out; ends then (Config.EndGrace)
 	ended     bool
 	flagged   alert.Severity
 	refs      []string
@@ -87,6 +92,16 @@ func (s *Session) reads() []alert.Read {
 	}
 	if len(out) == 0 && (len(s.fetchSets) > 0 || s.bodies > 0) {
 		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: s.fetchBox, UIDs: strings.Join(s.fetchSets, "; "), Exact: false, Messages: int(s.bodies), Bound: bound})
+	}
+	// Header fields served from Dovecot's cache (ENVELOPE, HEADER.FIELDS)
+	// leave no mail_opened and no hdr_count (seen on 2.3.19): the header-only
+	// FETCH sets are listed too, marked as an upper bound.
+	if len(out) > 0 && out[0].Exact && len(s.hdrSets) > 0 {
+		b := "header-only FETCH commands; fields served from Dovecot's cache leave no per-message event, so this set is an upper bound"
+		if bound != "" {
+			b = bound + "; " + b
+		}
+		out = append(out, alert.Read{Session: s.ID, User: s.User, Mailbox: s.hdrBox, UIDs: strings.Join(s.hdrSets, "; "), Exact: false, Messages: int(s.hdrs), Bound: b})
 	}
 	return out
 }
@@ -148,9 +163,20 @@ func (e *Engine) route(ev *event.Event) {
 				s.bodies = ev.Counts.BodyCount + ev.Counts.RetrCount
 				s.hdrs = ev.Counts.HdrCount + ev.Counts.TopCount
 				s.bodyBytes = ev.Counts.BodyBytes + ev.Counts.RetrBytes
+				s.msgs = ev.Counts.MsgCount
 				s.Last = ev.Time
-				e.endSession(s)
+				if e.cfg.EndGrace > 0 {
+					s.endAt = ev.Time.Add(e.cfg.EndGrace)
+					e.pending[s.ID] = s
+				} else {
+					e.endSession(s)
+				}
 			}
+		}
+	case event.ClassEmail:
+		c := Ctx{e}
+		for _, d := range e.onMail {
+			d.Mail(c, ev)
 		}
 	case event.ClassDatastore:
 		if ev.Activity == event.APIRead {
@@ -169,6 +195,25 @@ func (e *Engine) route(ev *event.Event) {
 				s.fetchBox = ev.Mailbox
 			}
 			s.Last = ev.Time
+			if set, _, _ := strings.Cut(ev.CommandArgs, " "); set == "1:*" {
+				s.wholeBox = true
+			}
+		}
+		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" && strings.Contains(ev.Command, "FETCH") && !isBodyFetch(ev.CommandArgs) && len(s.hdrSets) < 32 {
+			set, _, _ := strings.Cut(ev.CommandArgs, " ")
+			if !strings.HasPrefix(ev.Command, "UID") {
+				set += " (sequence numbers)"
+			}
+			s.hdrSets = append(s.hdrSets, set)
+			if ev.Mailbox != "" {
+				s.hdrBox = ev.Mailbox
+			}
+		}
+		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" {
+			c := Ctx{e}
+			for _, d := range e.onCommand {
+				d.Command(c, s, ev)
+			}
 		}
 	}
 }

@@ -1,0 +1,60 @@
+package detect
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilhq/vigil/internal/alert"
+	"github.com/vigilhq/vigil/internal/event"
+	"github.com/vigilhq/vigil/internal/parse"
+)
+
+// TestEndGraceWaitsForLateMailOpened: Dovecot's stats process can write a
+// session's mail_opened lines after the logout line. With EndGrace the
+// session stays open for them, and Tick ends it on the caller's clock when
+// no more lines come; without it, the late line is not part of the session.
+func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
+	lines := []string{
+		`2026-06-12T22:50:00 pop3-login: Info: Login: user=<reception>, method=PLAIN, rip=127.77.0.3, lip=127.0.0.1, mpid=901, session=<PopQ2Rh8ax/AAAC>`,
+		`2026-06-12T22:50:01 stats: Info: {"event":"mail_opened","hostname":"vm","start_time":"2026-06-12T22:50:01.348796Z","end_time":"2026-06-12T22:50:01.348911Z","categories":["mail","storage","service:pop3","maildir","mailbox"],"fields":{"reason_code":["pop3:cmd_retr"],"duration":46,"user":"reception","session":"PopQ2Rh8ax/AAAC","mailbox":"INBOX","reason":"access","seq":1,"uid":1,"mail_age_days":0}}`,
+		`2026-06-12T22:50:01 stats: Info: {"event":"mail_opened","hostname":"vm","start_time":"2026-06-12T22:50:01.349796Z","end_time":"2026-06-12T22:50:01.349911Z","categories":["mail","storage","service:pop3","maildir","mailbox"],"fields":{"reason_code":["pop3:cmd_retr"],"duration":46,"user":"reception","session":"PopQ2Rh8ax/AAAC","mailbox":"INBOX","reason":"access","seq":2,"uid":2,"mail_age_days":0}}`,
+		`2026-06-12T22:50:01 pop3(reception)<901><PopQ2Rh8ax/AAAC>: Info: Disconnected: Logged out top=0/0, retr=3/1344, del=0/3, size=1296`,
+		`2026-06-12T22:50:01 stats: Info: {"event":"mail_opened","hostname":"vm","start_time":"2026-06-12T22:50:01.350796Z","end_time":"2026-06-12T22:50:01.350911Z","categories":["mail","storage","service:pop3","maildir","mailbox"],"fields":{"reason_code":["pop3:cmd_retr"],"duration":46,"user":"reception","session":"PopQ2Rh8ax/AAAC","mailbox":"INBOX","reason":"access","seq":3,"uid":3,"mail_age_days":0}}`,
+	}
+	run := func(grace time.Duration) (uids string, beforeTick int) {
+		e, err := New(Options{Config: Config{EndGrace: grace}, Detectors: []Detector{mailboxDownload{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []*alert.Alert
+		emit := func(a *alert.Alert) { got = append(got, a) }
+		for _, l := range lines {
+			var ev event.Event
+			if _, err := dec.Decode(l, &ev); err != nil {
+				t.Fatalf("%s: %v", l, err)
+			}
+			if err := e.Process(&ev, emit); err != nil {
+				t.Fatal(err)
+			}
+		}
+		beforeTick = len(got)
+		if err := e.Tick(time.Date(2026, 6, 12, 22, 50, 1, 0, time.UTC).Add(grace), emit); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 {
+			t.Fatalf("grace %s: %d alerts, want 1", grace, len(got))
+		}
+		return got[0].Evidence.Reads[0].UIDs, beforeTick
+	}
+	if uids, n := run(2 * time.Second); uids != "1:3" || n != 0 {
+		t.Errorf("with grace: UIDs %q (alerts before Tick: %d), want 1:3 raised by Tick", uids, n)
+	}
+	if uids, _ := run(0); !strings.HasPrefix(uids, "1:2") {
+		t.Errorf("without grace: UIDs %q, want the two seen before the logout", uids)
+	}
+}

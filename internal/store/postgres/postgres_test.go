@@ -2,11 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/vigilhq/vigil/internal/store"
 	"github.com/vigilhq/vigil/internal/store/postgres"
@@ -33,14 +36,17 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
-			// Runs after the suite's Close: drop through a new connection.
-			d, err := postgres.Open(ctx, postgres.Options{DSN: dsn()})
+			// Runs after the suite's Close: drop through a plain connection.
+			// Not through Open, which would migrate the default schema: that
+			// would leave vigil's tables in the shared database, and another
+			// vigil version's tests would then find a schema they do not know.
+			d, err := sql.Open("pgx", dsn())
 			if err != nil {
 				t.Errorf("cleanup: %v", err)
 				return
 			}
 			defer func() { _ = d.Close() }()
-			if err := postgres.DropSchema(ctx, d.SQL(), schema); err != nil {
+			if err := postgres.DropSchema(ctx, d, schema); err != nil {
 				t.Errorf("cleanup: %v", err)
 			}
 		})

@@ -95,6 +95,7 @@ reads your logs.`,
 	root.AddCommand(newTestCmd())
 	root.AddCommand(newScanCmd())
 	root.AddCommand(newExposureCmd())
+	root.AddCommand(newDemoCmd())
 	for _, s := range notBuilt {
 		root.AddCommand(s.command())
 	}

@@ -11,7 +11,6 @@ type pending struct {
 }
 
 var notBuilt = []pending{
-	{"demo", "Replay a synthetic clinic breach through the real pipeline and show what vigil finds", "issue 8"},
 	{"serve", "Run the daemon: sources, detection, storage, web UI and API", "issue 3"},
 }
 

@@ -172,7 +172,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"parse", "--tz", "Mars/Olympus"}, exitUsage, "--tz"},
 		{[]string{"parse", "--no-such-flag"}, exitUsage, "unknown flag"},
 		{[]string{"serve"}, exitUsage, "not built yet"},
-		{[]string{"demo"}, exitUsage, "not built yet"},
+		{[]string{"demo", "--serve"}, exitUsage, "not built yet"},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.says) {

@@ -24,8 +24,21 @@ type demoFlags struct {
 	serve       bool
 }
 
-// sharedKEV is where the repository's test data keeps CISA's catalogue.
+// sharedKEV is where the repository's test data keeps CISA's catalogue
+// (beside the repository, or under $VIGIL_SHARED).
 const sharedKEV = "../shared/data/kev/known_exploited_vulnerabilities.json"
+
+// defaultKEV returns the shared catalogue's path if it is there, else "".
+func defaultKEV() string {
+	p := sharedKEV
+	if d := os.Getenv("VIGIL_SHARED"); d != "" {
+		p = filepath.Join(d, "data", "kev", "known_exploited_vulnerabilities.json")
+	}
+	if _, err := os.Stat(p); err != nil { //nolint:gosec // G703: the operator's own VIGIL_SHARED, only looked at
+		return ""
+	}
+	return p
+}
 
 func newDemoCmd() *cobra.Command {
 	var f demoFlags
@@ -66,7 +79,7 @@ same clinic, attack and story (apart from the directory and the timings).`,
 	fl.Uint64Var(&f.seed, "seed", 1, "seed of the generators: the same seed gives the same clinic, attack and story")
 	fl.IntVar(&f.staff, "staff", demo.DefaultStaff, "staff accounts in the clinic (20–200)")
 	fl.IntVar(&f.days, "days", demo.DefaultDays, fmt.Sprintf("days of mail-server logs (%d–%d); the attack takes the last four weeks", demo.MinDays, demo.MaxDays))
-	fl.StringVar(&f.kev, "kev", "", "CISA KEV catalogue to judge the mail server with; default "+sharedKEV+" if present, else the founding case's own entries")
+	fl.StringVar(&f.kev, "kev", "", "CISA KEV catalogue to judge the mail server with; default "+sharedKEV+" (or under $VIGIL_SHARED) if present, else the founding case's own entries")
 	fl.BoolVar(&f.serve, "serve", false, "leave 'vigil serve' running on the demo data (needs 'vigil serve', not built yet)")
 	return cmd
 }
@@ -98,9 +111,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	}
 	kev := f.kev
 	if kev == "" {
-		if _, err := os.Stat(sharedKEV); err == nil {
-			kev = sharedKEV
-		}
+		kev = defaultKEV()
 	}
 	if kev != "" {
 		if abs, err := filepath.Abs(kev); err == nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/detect"
 	"github.com/vigilhq/vigil/internal/sim"
 )
@@ -82,5 +83,48 @@ func TestMerge(t *testing.T) {
 	}
 	if !named {
 		t.Error("no alert's evidence names its file and line")
+	}
+}
+
+// TestLearnUntil: with the first two weeks as the learning period nothing is
+// raised before its end, the attack after it still is, and the learned
+// weeks spare the clinic the first days' "new network" alerts.
+func TestLearnUntil(t *testing.T) {
+	out := sim.Generate(sim.Options{Seed: 6, Staff: 20, Days: 30, AttackDay: 22, Scenarios: []sim.Scenario{sim.SprayGuessDownload}})
+	until := out.Start.AddDate(0, 0, 14)
+	eng, err := detect.New(detect.Options{LearnUntil: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(Options{Engine: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Reader("sim.log", strings.NewReader(strings.Join(out.Lines, "\n"))); err != nil {
+		t.Fatal(err)
+	}
+	learned, err := r.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := run(t, out, nil)
+	early := 0
+	for _, a := range all.Alerts {
+		if a.Time.Before(until) {
+			early++
+		}
+	}
+	if early == 0 {
+		t.Fatal("no alert in the first two weeks without a learning period: the test shows nothing")
+	}
+	caught := false
+	for _, a := range learned.Alerts {
+		if a.Time.Before(until) {
+			t.Errorf("alert during the learning period: %s %s %s", a.Time, a.Rule, a.User)
+		}
+		caught = caught || a.User == out.Truth[0].Account && a.SrcIP == out.Truth[0].Source.String() && a.Severity >= alert.High
+	}
+	if !caught {
+		t.Error("the attack after the learning period raised no high alert")
 	}
 }

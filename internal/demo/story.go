@@ -61,12 +61,16 @@ func (r *Result) sections() []section {
 	}})
 
 	delay := at.Alerted.Sub(at.Began)
-	s = append(s, section{"What happened", []string{
-		fmt.Sprintf("Attack began:  %s: %s tried passwords (first alert: %s).", at.Began.Format(stamp), at.Source, at.FirstRule),
-		fmt.Sprintf("vigil alerted: %s, %s later: %s (%s).", at.Alerted.Format(stamp), span(delay), at.Rule, at.Summary),
-		fmt.Sprintf("Account:       %s, from %s; the source's activity lasted until %s (%s from it).", at.Account, at.Source, at.LastSeen.Format(stamp), plural(at.Alerts, "alert")),
+	happened := []string{
+		fmt.Sprintf("Attack began:  %s, the first trace of %s in vigil's alerts (%s).", at.Began.Format(stamp), at.Source, at.FirstRule),
+		fmt.Sprintf("vigil alerted: %s, %s later: %s (%s).", at.Alerted.Format(stamp), span(delay), at.Rule, strings.TrimSuffix(at.Summary, ".")),
+		fmt.Sprintf("Account:       %s, from %s; that address was still at it on %s (%s from it in all).", at.Account, at.Source, at.LastSeen.Format(stamp), plural(at.Alerts, "alert")),
 		fmt.Sprintf("In the founding case nobody noticed for about three months; here the alert came %s after the first attempt.", span(delay)),
-	}})
+	}
+	if after := at.LastSeen.Sub(at.Alerted); after > 48*time.Hour {
+		happened = append(happened, fmt.Sprintf("Acting on it would have spared the %s of reading and downloading that followed.", span(after)))
+	}
+	s = append(s, section{"What happened", happened})
 
 	if ex != nil {
 		lines := []string{
@@ -91,7 +95,14 @@ func (r *Result) sections() []section {
 			lines = append(lines, fmt.Sprintf("Last update: %s, %d days (%d months) before the attack was caught.",
 				po.LastUpdate.Format(time.DateOnly), *po.DaysSinceLastUpdate, *po.DaysSinceLastUpdate*12/365))
 		}
-		lines = append(lines, fmt.Sprintf("%d known vulnerabilities with a fix waiting, %d overdue; KEV data: %s.", len(po.Findings), po.Overdue, r.KEVSource))
+		kev := 0
+		for _, f := range po.Findings {
+			if f.KEV {
+				kev++
+			}
+		}
+		lines = append(lines, fmt.Sprintf("%d known vulnerabilities with a fix waiting, %d overdue, %d on CISA's list of exploited bugs as of that date (KEV data: %s).",
+			len(po.Findings), po.Overdue, kev, r.KEVSource))
 		s = append(s, section{"The mail server: " + po.Host, lines})
 	}
 

@@ -3,8 +3,11 @@
 // close together (a name, then its date of birth and NHS number) are read as
 // one person's; across messages, people are linked by register ID when a
 // register is given, else by NHS, CHI or National Insurance number, then by
-// name with date of birth, then by email address. The rule behind every link
-// is recorded, and the count says whether it is exact.
+// name with date of birth, then by email address. A register entry whose NHS
+// or CHI number, date of birth or email address differs from the block's is
+// a namesake, not the person; an address several entries share (a family's)
+// does not link them. The rule behind every link is recorded, and the count
+// says whether it is exact.
 //
 // It must not detect anything itself (internal/phi does), print, or log.
 package subjects

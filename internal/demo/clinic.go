@@ -12,7 +12,7 @@
 package demo
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,7 +29,7 @@ const (
 	DefaultStaff = 20
 	DefaultDays  = 60
 	MinDays      = 40 // a month of normal life before the attack, for the baselines
-	MaxDays      = 365
+	MaxDays      = 180
 	// mailbox is how many messages each INBOX holds on the first day; a
 	// day brings 5–24 more.
 	mailbox = 300
@@ -138,35 +138,41 @@ func Build(o Options) (*Clinic, error) {
 // writeLogs splits the generated lines the way a Debian mail server keeps
 // them: Dovecot's log (with its event exporter's lines), Postfix's mail.log,
 // Roundcube's userlogins. Each file is in time order.
-func writeLogs(dir string, lines []string) ([]string, error) {
-	var dovecot, postfix, roundcube bytes.Buffer
-	for _, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "["):
-			roundcube.WriteString(l)
-			roundcube.WriteByte('\n')
-		case strings.Contains(l, " postfix/"):
-			postfix.WriteString(l)
-			postfix.WriteByte('\n')
-		default:
-			dovecot.WriteString(l)
-			dovecot.WriteByte('\n')
-		}
-	}
-	files := []struct {
-		name string
-		b    *bytes.Buffer
-	}{{"dovecot.log", &dovecot}, {"mail.log", &postfix}, {filepath.Join("roundcube", "userlogins"), &roundcube}}
-	var paths []string
-	for _, f := range files {
-		p := filepath.Join(dir, f.name)
+func writeLogs(dir string, lines []string) (paths []string, err error) {
+	names := []string{"dovecot.log", "mail.log", filepath.Join("roundcube", "userlogins")}
+	ws := make([]*bufio.Writer, len(names))
+	for i, n := range names {
+		p := filepath.Join(dir, n)
 		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
-		if err := os.WriteFile(p, f.b.Bytes(), 0o600); err != nil {
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) //nolint:gosec // G304: under the demo's own directory
+		if err != nil {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
+		defer func() {
+			if cerr := f.Close(); cerr != nil && err == nil {
+				err = fmt.Errorf("demo: %w", cerr)
+			}
+		}()
+		ws[i] = bufio.NewWriterSize(f, 1<<20)
 		paths = append(paths, p)
+	}
+	for _, l := range lines {
+		w := ws[0]
+		switch {
+		case strings.HasPrefix(l, "["):
+			w = ws[2]
+		case strings.Contains(l, " postfix/"):
+			w = ws[1]
+		}
+		_, _ = w.WriteString(l) // a write error shows at Flush
+		_ = w.WriteByte('\n')
+	}
+	for _, w := range ws {
+		if err := w.Flush(); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
 	}
 	return paths, nil
 }

@@ -96,8 +96,6 @@ reads your logs.`,
 	root.AddCommand(newScanCmd())
 	root.AddCommand(newExposureCmd())
 	root.AddCommand(newServeCmd(), newConfigCmd())
-	for _, s := range notBuilt {
-		root.AddCommand(s.command())
-	}
+	root.AddCommand(newDemoCmd())
 	return root
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-const founding = "../../internal/posture/testdata/founding/"
+const founding = "../../internal/founding/"
 
 // TestPostureFoundingCase runs 'vigil posture' on the founding case (see
 // founding/README.md) as a clinic's IT person would.

@@ -50,6 +50,9 @@ type Options struct {
 	Seed     uint64
 	Patients int // default 600
 	Messages int // default 2100
+	// Start is the first message's date (default 2026-03-02 08:00 UTC);
+	// each next one is 47 minutes later.
+	Start time.Time
 }
 
 // Generate builds a corpus; the same options give the same bytes.
@@ -72,7 +75,10 @@ func Generate(opts Options) *Corpus {
 		p.Registered = r.IntN(20) != 0 // one in twenty not (yet) on the register
 		c.Patients = append(c.Patients, p)
 	}
-	base := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	base := opts.Start
+	if base.IsZero() {
+		base = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	}
 	for i := 0; i < opts.Messages; i++ {
 		g := &msgGen{r: r, c: c, n: i + 1, date: base.Add(time.Duration(i) * 47 * time.Minute)}
 		c.Messages = append(c.Messages, g.build())

@@ -175,6 +175,10 @@ type Options struct {
 	Detectors []Detector
 	// LearnOnly updates baselines and raises nothing (vigil learn).
 	LearnOnly bool
+	// LearnUntil, if set, makes events before it only update baselines, as
+	// if 'vigil learn' had read them first: a clinic's logs from before it
+	// ran vigil, in the same pass as the rest.
+	LearnUntil time.Time
 }
 
 // Engine runs the detectors. It is not safe for concurrent use: one engine
@@ -186,6 +190,8 @@ type Engine struct {
 	geo   Geo
 	rules []EventRule
 	learn bool
+	// learnUntil: see Options.LearnUntil.
+	learnUntil time.Time
 
 	detectors []Detector
 	onFail    []FailureObserver
@@ -211,7 +217,7 @@ type Engine struct {
 // New returns an engine; the baselines in the store are loaded lazily.
 func New(opts Options) (*Engine, error) {
 	e := &Engine{
-		log: opts.Logger, cfg: opts.Config, store: opts.Baselines, geo: opts.Geo, rules: opts.Rules, learn: opts.LearnOnly,
+		log: opts.Logger, cfg: opts.Config, store: opts.Baselines, geo: opts.Geo, rules: opts.Rules, learn: opts.LearnOnly, learnUntil: opts.LearnUntil,
 		baselines: map[string]*Baseline{}, netIndex: map[netKey]int{}, sessions: map[string]*Session{}, pending: map[string]*Session{},
 		failSeen: map[string]failMark{}, suppress: map[string]time.Time{},
 	}
@@ -275,7 +281,7 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) error {
 		e.sweep(e.now)
 	}
 	e.endDue(e.now)
-	if !e.learn {
+	if !e.learning() {
 		for _, r := range e.rules {
 			for _, a := range r.Eval(ev) {
 				e.raise(a, "", e.sessions[ev.Session])
@@ -311,6 +317,9 @@ func (e *Engine) endDue(now time.Time) {
 		e.endSession(s)
 	}
 }
+
+// learning reports whether the engine only learns now.
+func (e *Engine) learning() bool { return e.learn || e.now.Before(e.learnUntil) }
 
 // Flush ends every open session (end of input) and saves the baselines.
 func (e *Engine) Flush(emit func(*alert.Alert)) error {
@@ -350,7 +359,7 @@ func (e *Engine) SaveBaselines() error {
 // raise fills in an alert's common fields, suppresses repeats of the same
 // (rule, user, key) and hands it on.
 func (e *Engine) raise(a *alert.Alert, key string, s *Session) {
-	if e.learn {
+	if e.learning() {
 		return
 	}
 	if a.Time.IsZero() {

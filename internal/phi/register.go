@@ -167,6 +167,10 @@ func (r *Register) byDOB(v string) []*Entry {
 	return r.dob[v]
 }
 
+// EmailHolders returns how many register entries give the email address v
+// (a family may share one).
+func (r *Register) EmailHolders(v string) int { return len(r.byEmail(strings.ToLower(v))) }
+
 func (r *Register) byEmail(v string) []*Entry {
 	if r == nil {
 		return nil

@@ -43,18 +43,18 @@ func day(s string) time.Time {
 	return d.Add(12 * time.Hour)
 }
 
-// founding assesses testdata/founding (README.md there) as of now.
+// founding assesses ../founding (README.md there) as of now.
 func founding(t *testing.T, now time.Time) *Report {
 	t.Helper()
 	db := vulndb.New(vulndb.Options{})
-	if errs, err := db.Load("testdata/founding/osv"); err != nil || len(errs) > 0 {
+	if errs, err := db.Load("../founding/osv"); err != nil || len(errs) > 0 {
 		t.Fatal(err, errs)
 	}
 	kev, err := vulndb.LoadKEV(sharedData(t, "kev/known_exploited_vulnerabilities.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, errs, err := inventory.Load("testdata/founding/mail1.yaml")
+	inv, errs, err := inventory.Load("../founding/mail1.yaml")
 	if err != nil || len(errs) > 0 {
 		t.Fatal(err, errs)
 	}
@@ -239,7 +239,7 @@ func TestFoundingCaseKEV(t *testing.T) {
 // security update last week grades A.
 func TestUpToDateHost(t *testing.T) {
 	db := vulndb.New(vulndb.Options{})
-	if _, err := db.Load("testdata/founding/osv"); err != nil {
+	if _, err := db.Load("../founding/osv"); err != nil {
 		t.Fatal(err)
 	}
 	now := day("2021-08-20")
@@ -355,7 +355,7 @@ func TestExchangeProxyLogon(t *testing.T) {
 // install times rpm records.
 func TestOtherDistributions(t *testing.T) {
 	db := vulndb.New(vulndb.Options{})
-	if _, err := db.Load("testdata/founding/osv"); err != nil {
+	if _, err := db.Load("../founding/osv"); err != nil {
 		t.Fatal(err)
 	}
 	now := day("2021-08-20")

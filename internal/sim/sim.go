@@ -30,7 +30,16 @@ const (
 	POP3NewClient      Scenario = "d-pop3-new-client"      // a POP3 download by a client new to the account
 	ResidentialOldMail Scenario = "e-residential-old-mail" // an attacker in the victim's own country reading years-old mail
 	HolidayWebmail     Scenario = "f-holiday-webmail"      // benign: webmail from abroad at normal volume
+	// FoundingCase is the breach vigil was founded on (not in the suite; the
+	// demo stages it): a password sprayed and guessed from a network the
+	// account never used, weeks of quiet reading at night, then the whole
+	// INBOX downloaded. It needs FoundingDays days from AttackDay.
+	FoundingCase Scenario = "founding-case"
 )
+
+// FoundingDays is how many days FoundingCase lasts from its first failure to
+// the bulk download's day, inclusive.
+const FoundingDays = 26
 
 // AllScenarios lists the scenarios in the suite's order.
 var AllScenarios = []Scenario{SprayGuessDownload, StolenAbroad, BruteForce, POP3NewClient, ResidentialOldMail, HolidayWebmail}
@@ -46,6 +55,10 @@ type Options struct {
 	Scenarios []Scenario
 	// AttackDay is the day (from 0) on which attacks start; default Days-10.
 	AttackDay int
+	// Mailbox, if positive, is the number of messages every INBOX holds on
+	// the first day (instead of 800–4,800): the demo keeps it small enough
+	// to write as a real Maildir.
+	Mailbox int
 }
 
 // Truth is what really happened in one staged scenario.
@@ -59,6 +72,11 @@ type Truth struct {
 	// ReadStart and ReadEnd bound the attacker's first mailbox-reading session;
 	// zero when the scenario reads nothing (brute force that fails).
 	ReadStart, ReadEnd time.Time
+	// End is the attacker's last event.
+	End time.Time
+	// Mailbox is how many messages the victim's INBOX holds at the end of
+	// the run: UIDs 1..Mailbox, the first one oldest.
+	Mailbox int
 }
 
 // Output is a generated run: the log lines in time order and the truth.
@@ -238,6 +256,9 @@ func (g *gen) staff() []*person {
 		if i%25 == 3 {
 			p.reception = true
 		}
+		if g.opts.Mailbox > 0 {
+			p.mailbox = g.opts.Mailbox
+		}
 		staff = append(staff, p)
 	}
 	staff[0].name = "dr.smith"
@@ -259,6 +280,9 @@ func (g *gen) victims(staff []*person) []*person {
 		if p.joinDay == 0 && p.name != "reception" && p.mailbox > 500 {
 			v = append(v, p)
 		}
+	}
+	if len(v) == 0 { // small mailboxes (Options.Mailbox) or a short run
+		v = append(v, staff[1%len(staff)])
 	}
 	return v
 }

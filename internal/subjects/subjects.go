@@ -3,8 +3,11 @@
 // close together (a name, then its date of birth and NHS number) are read as
 // one person's; across messages, people are linked by register ID when a
 // register is given, else by NHS, CHI or National Insurance number, then by
-// name with date of birth, then by email address. The rule behind every link
-// is recorded, and the count says whether it is exact.
+// name with date of birth, then by email address. A register entry whose NHS
+// or CHI number, date of birth or email address differs from the block's is
+// a namesake, not the person; an address several entries share (a family's)
+// does not link them. The rule behind every link is recorded, and the count
+// says whether it is exact.
 //
 // It must not detect anything itself (internal/phi does), print, or log.
 package subjects
@@ -160,7 +163,11 @@ func (r *Resolver) resolve(b *block) {
 		r.union(b.keys[0], k, ruleName(b.keys[0], k))
 	}
 	if b.entry != nil { // the register's own identifiers link too
-		for _, k := range []string{"nhs_number:" + b.entry.NHS, "chi_number:" + b.entry.CHI, "email:" + b.entry.Email} {
+		keys := []string{"nhs_number:" + b.entry.NHS, "chi_number:" + b.entry.CHI}
+		if r.reg.EmailHolders(b.entry.Email) == 1 { // an address two entries share would merge them
+			keys = append(keys, "email:"+b.entry.Email)
+		}
+		for _, k := range keys {
 			if !strings.HasSuffix(k, ":") {
 				r.union(b.keys[0], k, "register entry")
 			}
@@ -313,8 +320,10 @@ func (res *Result) Patients() int {
 }
 
 // contradicts reports whether the block names a different NHS or CHI
-// number or date of birth than the register entry: a namesake, not them.
+// number, date of birth or email address than the register entry: a
+// namesake, not them.
 func contradicts(e *phi.Entry, id map[phi.Type]string) bool {
 	differs := func(have, want string) bool { return have != "" && want != "" && have != want }
-	return differs(id[phi.NHS], e.NHS) || differs(id[phi.CHI], e.CHI) || differs(id[phi.DOB], e.DOB)
+	return differs(id[phi.NHS], e.NHS) || differs(id[phi.CHI], e.CHI) || differs(id[phi.DOB], e.DOB) ||
+		differs(strings.ToLower(id[phi.Email]), strings.ToLower(e.Email))
 }

@@ -1,0 +1,18 @@
+package demo
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkDemo is one 'vigil demo' with the defaults (without the Sigma
+// rules): clinic built, detection, exposure, posture, reports.
+//
+//	go test ./internal/demo -run '^$' -bench Demo -benchtime 3x -cpu 1
+func BenchmarkDemo(b *testing.B) {
+	for b.Loop() {
+		if _, err := Run(context.Background(), Options{Dir: b.TempDir(), Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

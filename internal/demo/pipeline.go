@@ -35,7 +35,7 @@ type Batch struct {
 
 // Describe implements Pipeline.
 func (Batch) Describe() string {
-	return "the batch detection path ('vigil analyze': the logs merged and replayed on their own time through the parsers and the detection engine; their first two weeks only taught it the clinic's normal, as 'vigil learn' does on a new install), not 'vigil serve' (its embedded JetStream and SQLite are not on this branch yet)"
+	return "the batch detection path ('vigil analyze': the logs merged and replayed on their own time through the parsers and the detection engine; their first two weeks only taught it the clinic's normal, as 'vigil learn' does on a new install), not through 'vigil serve' (its embedded JetStream and SQLite are built, but the demo is not wired to them yet)"
 }
 
 // Detect implements Pipeline.

@@ -17,7 +17,7 @@ import (
 
 // realLines are every line of the shared Dovecot lab log, the Dovecot event
 // exporter's JSON and the fail2ban Dovecot, Postfix and Roundcube samples.
-func realLines(t *testing.T) []string {
+func realLines(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	for _, rel := range []string{"dovecot-2.3-lab/dovecot-info.log", "dovecot-2.3-lab/events-http.jsonl"} {
@@ -110,4 +110,39 @@ func TestAppendJSONMatchesMarshalJSON(t *testing.T) {
 	if _, err := far.AppendJSON(nil); err == nil {
 		t.Fatal("AppendJSON accepted year 10000; MarshalJSON rejects it")
 	}
+}
+
+// BenchmarkEncode compares MarshalJSON with AppendJSON on the real events of
+// the shared logs:
+//
+//	go test ./internal/event -run '^$' -bench Encode -benchmem -cpu 1
+func BenchmarkEncode(b *testing.B) {
+	dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var evs []event.Event
+	for _, l := range realLines(b) {
+		var e event.Event
+		if _, err := dec.Decode(l, &e); err == nil {
+			e.LogName, e.LogLine = "/var/log/mail.log", int64(len(evs)+1)
+			evs = append(evs, e)
+		}
+	}
+	b.Run("MarshalJSON", func(b *testing.B) {
+		for i := range b.N {
+			if _, err := evs[i%len(evs)].MarshalJSON(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("AppendJSON", func(b *testing.B) {
+		var buf []byte
+		for i := range b.N {
+			var err error
+			if buf, err = evs[i%len(evs)].AppendJSON(buf[:0]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

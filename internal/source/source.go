@@ -123,6 +123,8 @@ type emitter struct {
 	env     *Env
 	dec     *parse.Decoder
 	msgs    []bus.Message
+	ends    []int  // end of each message's data in buf
+	buf     []byte // the batch's event JSON, back to back
 	ev      event.Event
 	// counters by format and result, cached to keep the hot path cheap.
 	counters map[[2]string]prometheus.Counter
@@ -149,7 +151,7 @@ func (e *emitter) count(format, result string) {
 // emit decodes lines and publishes their events, returning once the bus has
 // acknowledged them all.
 func (e *emitter) emit(ctx context.Context, lines []Line) error {
-	e.msgs = e.msgs[:0]
+	e.msgs, e.ends, e.buf = e.msgs[:0], e.ends[:0], e.buf[:0]
 	for i := range lines {
 		l := &lines[i]
 		if len(l.Text) > parse.MaxLineBytes {
@@ -172,13 +174,24 @@ func (e *emitter) emit(ctx context.Context, lines []Line) error {
 		}
 		e.count(format, "parsed")
 		e.ev.LogName, e.ev.LogLine = l.LogName, l.LogLine
-		data, err := e.ev.MarshalJSON()
+		buf, err := e.ev.AppendJSON(e.buf)
 		if err != nil {
 			return fmt.Errorf("source %s: encode event: %w", e.source, err)
 		}
-		e.msgs = append(e.msgs, bus.Message{Subject: e.subject, ID: l.ID, Data: data})
+		e.buf = buf
+		e.ends = append(e.ends, len(buf))
+		e.msgs = append(e.msgs, bus.Message{Subject: e.subject, ID: l.ID})
+	}
+	// Slice the data only now: buf may have moved while it grew.
+	start := 0
+	for i, end := range e.ends {
+		e.msgs[i].Data = e.buf[start:end:end]
+		start = end
 	}
 	if err := e.env.Bus.Publish(ctx, e.msgs); err != nil {
+		// Publishes still in flight may be retried from this batch's data:
+		// never write over it.
+		e.buf = nil
 		return fmt.Errorf("source %s: %w", e.source, err)
 	}
 	e.env.Metrics.Published.WithLabelValues(e.source).Add(float64(len(e.msgs)))

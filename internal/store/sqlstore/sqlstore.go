@@ -190,12 +190,11 @@ func (s *DB) migrate(ctx context.Context) error {
 }
 
 const (
-	qInsertEvent = `INSERT INTO events (id, t, account, source, class, data, seq) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
-	qMaxSeq      = `SELECT COALESCE(MAX(seq), 0) FROM events`
-	qCount       = `SELECT COUNT(*) FROM events`
-	qPruneAge    = `DELETE FROM events WHERE t < ?`
-	qPruneKeep   = `DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)`
-	qPutAlert    = `INSERT INTO alerts (id, t, rule, account, severity, summary, event_ids, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	qMaxSeq    = `SELECT COALESCE(MAX(seq), 0) FROM events`
+	qCount     = `SELECT COUNT(*) FROM events`
+	qPruneAge  = `DELETE FROM events WHERE t < ?`
+	qPruneKeep = `DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)`
+	qPutAlert  = `INSERT INTO alerts (id, t, rule, account, severity, summary, event_ids, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET t = excluded.t, rule = excluded.rule, account = excluded.account, severity = excluded.severity,
 		summary = excluded.summary, event_ids = excluded.event_ids, incident_id = excluded.incident_id`
 	qAlertCols   = `SELECT id, t, rule, account, severity, summary, event_ids, incident_id FROM alerts`
@@ -217,7 +216,7 @@ const (
 	qFindings = `SELECT host, package, version, vuln, fixed, kev, found FROM findings WHERE host = ? ORDER BY package, vuln`
 )
 
-var queries = []string{qInsertEvent, qMaxSeq, qCount, qPruneAge, qPruneKeep, qPutAlert, qPutIncident,
+var queries = []string{qMaxSeq, qCount, qPruneAge, qPruneKeep, qPutAlert, qPutIncident,
 	qSaveCkpt, qCkpts, qDelCkpt, qPutBaseline, qBaseline, qBaseAccts, qPutInv, qInv, qDelFindings, qPutFinding, qFindings}
 
 func nanos(t time.Time) int64 {
@@ -254,24 +253,63 @@ func (s *DB) AppendEvents(ctx context.Context, evs []store.Event) (int, error) {
 	return n, nil
 }
 
+// insertRows is how many events one INSERT statement carries (7 parameters
+// each, well under SQLite's and PostgreSQL's limits).
+const insertRows = 128
+
+// insertEvents returns the INSERT of n events in this dialect.
+func (s *DB) insertEvents(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events (id, t, account, source, class, data, seq) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(" ON CONFLICT (id) DO NOTHING")
+	return s.rewrite(b.String())
+}
+
+// appendTx inserts evs with multi-row INSERTs: whole chunks of insertRows
+// through one prepared statement, the rest in one more statement.
 func (s *DB) appendTx(ctx context.Context, tx *sql.Tx, evs []store.Event) (int, error) {
 	var seq int64
 	if err := tx.QueryRowContext(ctx, s.query(qMaxSeq)).Scan(&seq); err != nil {
 		return 0, err
 	}
-	st, err := tx.PrepareContext(ctx, s.query(qInsertEvent))
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = st.Close() }() // closed with the transaction anyway
-	n := 0
 	for i := range evs {
-		e := &evs[i]
-		if e.ID == "" {
+		if evs[i].ID == "" {
 			return 0, errors.New("event without ID")
 		}
-		seq++
-		res, err := st.ExecContext(ctx, e.ID, nanos(e.Time), e.Account, e.Source, e.Class, e.Data, seq)
+	}
+	var full *sql.Stmt
+	if len(evs) >= insertRows {
+		st, err := tx.PrepareContext(ctx, s.insertEvents(insertRows))
+		if err != nil {
+			return 0, err
+		}
+		defer func() { _ = st.Close() }() // closed with the transaction anyway
+		full = st
+	}
+	args := make([]any, 0, 7*min(len(evs), insertRows))
+	n := 0
+	for len(evs) > 0 {
+		chunk := evs[:min(len(evs), insertRows)]
+		evs = evs[len(chunk):]
+		args = args[:0]
+		for i := range chunk {
+			e := &chunk[i]
+			seq++
+			args = append(args, e.ID, nanos(e.Time), e.Account, e.Source, e.Class, e.Data, seq)
+		}
+		var res sql.Result
+		var err error
+		if len(chunk) == insertRows {
+			res, err = full.ExecContext(ctx, args...)
+		} else {
+			res, err = tx.ExecContext(ctx, s.insertEvents(len(chunk)), args...)
+		}
 		if err != nil {
 			return 0, err
 		}

@@ -72,7 +72,7 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out, "The counts are exact") || !strings.Contains(out, "Grade F") || !strings.Contains(out, "Last update: 2020-07-14") {
 		t.Errorf("story lacks exactness or the server's posture:\n%s", out)
 	}
-	if !strings.Contains(out, "not 'vigil serve'") {
+	if !strings.Contains(out, "Detection ran on the batch detection path") || !strings.Contains(out, "not through 'vigil serve'") {
 		t.Errorf("the story does not say which pipeline ran:\n%s", out)
 	}
 

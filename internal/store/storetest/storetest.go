@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/internal/alert"
+	"github.com/vigilhq/vigil/internal/detect"
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
 	"github.com/vigilhq/vigil/internal/store"
@@ -40,6 +42,7 @@ func Run(t *testing.T, open Open) {
 		{"Incidents", testIncidents},
 		{"Checkpoints", testCheckpoints},
 		{"Baselines", testBaselines},
+		{"DetectBaselines", testDetectBaselines},
 		{"InventoryFindings", testInventoryFindings},
 	}
 	for _, tc := range tests {
@@ -419,6 +422,71 @@ func testBaselines(t *testing.T, s store.Store) {
 	accts, err := s.BaselineAccounts(ctx, "logins")
 	if err != nil || !reflect.DeepEqual(accts, []string{"dr.smith", "nurse.jones"}) {
 		t.Errorf("accounts = %v, %v", accts, err)
+	}
+}
+
+// testDetectBaselines runs the lab log through a detection engine whose
+// baselines live in the store and one whose baselines live in memory: the
+// store must give back exactly what the engine learned, and an engine opened
+// later over the same store must start from it.
+func testDetectBaselines(t *testing.T, s store.Store) {
+	evs := RealEvents(t)
+	run := func(bs detect.BaselineStore) {
+		eng, err := detect.New(detect.Options{Baselines: bs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, se := range evs {
+			var ev event.Event
+			if err := ev.UnmarshalJSON(se.Data); err != nil {
+				t.Fatal(err)
+			}
+			if err := eng.Process(&ev, func(*alert.Alert) {}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := eng.Flush(func(*alert.Alert) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb := detect.NewStoreBaselines(s)
+	mem := detect.NewMemoryStore()
+	run(sb)
+	run(mem)
+	want, err := mem.List()
+	if err != nil || len(want) == 0 {
+		t.Fatalf("engine learned no baselines: %v %v", want, err)
+	}
+	got, err := sb.List()
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("accounts in the store = %v, %v; want %v", got, err, want)
+	}
+	for _, acct := range want {
+		g, err := sb.Load(acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := mem.Load(acct)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: stored baseline %+v, learned %+v", acct, g, w)
+		}
+		if g.ActiveDays == 0 {
+			t.Errorf("%s: baseline has no active day", acct)
+		}
+	}
+	if _, err := sb.Load("nobody"); !errors.Is(err, detect.ErrNoBaseline) {
+		t.Errorf("missing account: %v, want ErrNoBaseline", err)
+	}
+	// Learning the same log again over the stored baselines (a restart that
+	// replays) must load them: the count of active days does not double,
+	// and the blobs stay those of one pass.
+	run(sb)
+	for _, acct := range want {
+		g, _ := sb.Load(acct)
+		w, _ := mem.Load(acct)
+		if g.ActiveDays != w.ActiveDays || g.FirstDay != w.FirstDay {
+			t.Errorf("%s after a second engine: active days %d first day %d, want %d %d", acct, g.ActiveDays, g.FirstDay, w.ActiveDays, w.FirstDay)
+		}
 	}
 }
 

@@ -86,6 +86,9 @@ type Alert struct {
 	EventIDs []string
 	// IncidentID is the incident the alert was grouped into ("" when none).
 	IncidentID string
+	// Data is the whole alert as detection wrote it (its JSON, with the
+	// evidence: sessions, messages read); nil when none.
+	Data []byte
 }
 
 // AlertQuery selects alerts. Zero fields do not filter.
@@ -123,6 +126,9 @@ type Incident struct {
 	Title   string
 	// Accounts are the accounts involved.
 	Accounts []string
+	// Data is the incident as detection's grouping wrote it (its JSON);
+	// nil when none.
+	Data []byte
 }
 
 // Incidents holds incident cases.

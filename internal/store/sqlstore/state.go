@@ -24,7 +24,7 @@ func (s *DB) PutAlert(ctx context.Context, a store.Alert) error {
 	if err != nil {
 		return s.fail("put alert", err)
 	}
-	_, err = s.db.ExecContext(ctx, s.query(qPutAlert), a.ID, nanos(a.Time), a.Rule, a.Account, int(a.Severity), a.Summary, ids, a.IncidentID)
+	_, err = s.db.ExecContext(ctx, s.query(qPutAlert), a.ID, nanos(a.Time), a.Rule, a.Account, int(a.Severity), a.Summary, ids, a.IncidentID, a.Data)
 	if err != nil {
 		return s.fail("put alert", err)
 	}
@@ -38,7 +38,7 @@ func scanAlert(r scanner) (store.Alert, error) {
 	var t int64
 	var sev int
 	var ids string
-	if err := r.Scan(&a.ID, &t, &a.Rule, &a.Account, &sev, &a.Summary, &ids, &a.IncidentID); err != nil {
+	if err := r.Scan(&a.ID, &t, &a.Rule, &a.Account, &sev, &a.Summary, &ids, &a.IncidentID, &a.Data); err != nil {
 		return a, err
 	}
 	a.Time, a.Severity = fromNanos(t), store.Severity(sev)
@@ -101,7 +101,7 @@ func (s *DB) PutIncident(ctx context.Context, i store.Incident) error {
 	if i.Status == "" {
 		i.Status = store.IncidentOpen
 	}
-	_, err = s.db.ExecContext(ctx, s.query(qPutIncident), i.ID, nanos(i.Opened), nanos(i.Updated), string(i.Status), i.Title, accts)
+	_, err = s.db.ExecContext(ctx, s.query(qPutIncident), i.ID, nanos(i.Opened), nanos(i.Updated), string(i.Status), i.Title, accts, i.Data)
 	if err != nil {
 		return s.fail("put incident", err)
 	}
@@ -112,7 +112,7 @@ func scanIncident(r scanner) (store.Incident, error) {
 	var i store.Incident
 	var opened, updated int64
 	var status, accts string
-	if err := r.Scan(&i.ID, &opened, &updated, &status, &i.Title, &accts); err != nil {
+	if err := r.Scan(&i.ID, &opened, &updated, &status, &i.Title, &accts, &i.Data); err != nil {
 		return i, err
 	}
 	i.Opened, i.Updated, i.Status = fromNanos(opened), fromNanos(updated), store.IncidentStatus(status)

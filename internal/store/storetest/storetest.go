@@ -309,7 +309,8 @@ func testEventsPrune(t *testing.T, s store.Store) {
 func testAlerts(t *testing.T, s store.Store) {
 	t0 := time.Date(2026, 11, 29, 6, 18, 31, 913414000, time.UTC)
 	a := store.Alert{ID: "a1", Time: t0, Rule: "impossible-travel", Account: "dr.smith", Severity: 4,
-		Summary: "login from two countries", EventIDs: []string{"lab:3", "lab:9"}}
+		Summary: "login from two countries", EventIDs: []string{"lab:3", "lab:9"},
+		Data: []byte(`{"rule":"impossible-travel","evidence":{"reads":[{"uids":"1:6","exact":true}]}}`)}
 	b := store.Alert{ID: "a2", Time: t0.Add(time.Minute), Rule: "bulk-read", Account: "dr.smith", Severity: 5, IncidentID: "i1"}
 	c := store.Alert{ID: "a3", Time: t0.Add(-time.Minute), Rule: "spray", Account: "nurse.jones", Severity: 3}
 	for _, x := range []store.Alert{a, b, c} {
@@ -340,7 +341,8 @@ func testAlerts(t *testing.T, s store.Store) {
 
 func testIncidents(t *testing.T, s store.Store) {
 	t0 := time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)
-	i1 := store.Incident{ID: "i1", Opened: t0, Updated: t0, Status: store.IncidentOpen, Title: "dr.smith compromised", Accounts: []string{"dr.smith"}}
+	i1 := store.Incident{ID: "i1", Opened: t0, Updated: t0, Status: store.IncidentOpen, Title: "dr.smith compromised", Accounts: []string{"dr.smith"},
+		Data: []byte(`{"rules":["session-read"]}`)}
 	i2 := store.Incident{ID: "i2", Opened: t0.Add(time.Hour), Updated: t0.Add(time.Hour), Status: store.IncidentOpen, Title: "spray"}
 	for _, x := range []store.Incident{i1, i2} {
 		if err := s.PutIncident(ctx, x); err != nil {

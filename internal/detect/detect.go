@@ -270,6 +270,25 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) error {
 	return e.err
 }
 
+// Tick ends the sessions that have been idle longer than
+// Config.SessionIdle at now, and runs the detectors' sweeps at now. A live
+// consumer calls it with the wall clock while its input is quiet (caught
+// up), so that a session that never logged out still ends and raises what it
+// has to. The engine's event time is left as it was: events that come later
+// go on from where the input was. Baselines are not saved here
+// (SaveBaselines does that).
+func (e *Engine) Tick(now time.Time, emit func(*alert.Alert)) error {
+	if !now.After(e.now) {
+		return e.err
+	}
+	e.emit = emit
+	evNow, lastSweep := e.now, e.lastSweep
+	e.now = now
+	e.sweep(now)
+	e.now, e.lastSweep = evNow, lastSweep
+	return e.err
+}
+
 // Flush ends every open session (end of input) and saves the baselines.
 func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	e.emit = emit

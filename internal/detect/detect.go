@@ -303,18 +303,31 @@ func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	return e.SaveBaselines()
 }
 
-// SaveBaselines writes every changed baseline to the store.
+// SaveBaselines writes every changed baseline to the store (in one call
+// when the store is a BatchBaselineStore).
 func (e *Engine) SaveBaselines() error {
 	names := make([]string, 0, len(e.baselines))
-	for n := range e.baselines {
-		names = append(names, n)
+	for n, b := range e.baselines {
+		if b.dirty {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
+	if bs, ok := e.store.(BatchBaselineStore); ok && len(names) > 0 {
+		all := make(map[string]*Baseline, len(names))
+		for _, n := range names {
+			all[n] = e.baselines[n]
+		}
+		if err := bs.SaveAll(all); err != nil {
+			return fmt.Errorf("saving %d baselines: %w", len(all), err)
+		}
+		for _, b := range all {
+			b.dirty = false
+		}
+		return nil
+	}
 	for _, n := range names {
 		b := e.baselines[n]
-		if !b.dirty {
-			continue
-		}
 		if err := e.store.Save(n, b); err != nil {
 			return fmt.Errorf("saving baseline of %s: %w", n, err)
 		}

@@ -22,7 +22,7 @@ type StoreBaselines struct {
 	timeout time.Duration
 }
 
-var _ BaselineStore = (*StoreBaselines)(nil)
+var _ BatchBaselineStore = (*StoreBaselines)(nil)
 
 // NewStoreBaselines returns a BaselineStore over s.
 func NewStoreBaselines(s store.Baselines) *StoreBaselines {
@@ -60,6 +60,21 @@ func (b *StoreBaselines) Save(account string, bl *Baseline) error {
 	ctx, cancel := b.ctx()
 	defer cancel()
 	return b.s.PutBaseline(ctx, BaselineKind, account, raw)
+}
+
+// SaveAll implements BatchBaselineStore: one write to the store.
+func (b *StoreBaselines) SaveAll(bls map[string]*Baseline) error {
+	blobs := make(map[string][]byte, len(bls))
+	for acct, bl := range bls {
+		raw, err := json.Marshal(bl)
+		if err != nil {
+			return err
+		}
+		blobs[acct] = raw
+	}
+	ctx, cancel := b.ctx()
+	defer cancel()
+	return b.s.PutBaselines(ctx, BaselineKind, blobs)
 }
 
 // List implements BaselineStore.

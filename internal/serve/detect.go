@@ -167,10 +167,14 @@ func (d *detector) handle(ctx context.Context, batch []bus.Delivery) error {
 	return d.commit(ctx)
 }
 
-// tick ends idle sessions while the bus is quiet.
+// tick saves the changed baselines, and ends idle sessions while the bus
+// is quiet.
 func (d *detector) tick(ctx context.Context, quiet time.Duration) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if err := d.eng.SaveBaselines(); err != nil {
+		return fmt.Errorf("detection: %w", err)
+	}
 	now := d.now()
 	if now.Sub(d.last) < quiet {
 		return nil
@@ -181,14 +185,14 @@ func (d *detector) tick(ctx context.Context, quiet time.Duration) error {
 	return d.commit(ctx)
 }
 
-// commit groups the raised alerts into incidents, stores alerts, incidents
-// and changed baselines, and then sends the alerts new to the store to the
+// commit groups the raised alerts into incidents, stores alerts and
+// incidents, and then sends the alerts new to the store to the
 // outputs. An alert already stored (the same finding from events delivered
 // again after a crash: alert IDs come from what they are about) is replaced,
 // not sent again.
 func (d *detector) commit(ctx context.Context) error {
 	if len(d.raised) == 0 {
-		return d.eng.SaveBaselines()
+		return nil
 	}
 	var fresh []*alert.Alert
 	for _, a := range d.raised {
@@ -228,9 +232,6 @@ func (d *detector) commit(ctx context.Context) error {
 			return fmt.Errorf("detection: %w", err)
 		}
 		delete(d.touched, id)
-	}
-	if err := d.eng.SaveBaselines(); err != nil {
-		return fmt.Errorf("detection: %w", err)
 	}
 	d.raised = d.raised[:0]
 	for _, a := range fresh {
@@ -291,6 +292,11 @@ func (d *detector) run(ctx context.Context, b *bus.Bus, every time.Duration) err
 	err := b.Consume(ctx, bus.ConsumeOptions{Durable: detectDurable, Batch: 500}, d.handle)
 	stop()
 	<-tickErr
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if serr := d.eng.SaveBaselines(); serr != nil && err == nil {
+		err = fmt.Errorf("detection: %w", serr)
+	}
 	return err
 }
 

@@ -1,10 +1,12 @@
 // Package serve runs vigil's daemon: it reads the configuration, opens the
 // store and the bus, starts the sources and the consumers that carry events
 // from the bus into the store, serves /healthz, /readyz, /metrics and the
-// HTTP intake, applies retention, and drains in-flight events on shutdown.
+// HTTP intake, runs live detection as a second consumer (engine → incidents →
+// store → outputs), applies retention, and drains in-flight events on shutdown.
 //
 // The package wires the pipeline's parts together; it must not parse lines,
-// detect, or talk SQL itself — each of those belongs to its own package.
+// implement detectors, or talk SQL itself — each of those belongs to its own
+// package.
 package serve
 
 import (

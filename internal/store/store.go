@@ -171,6 +171,9 @@ type Checkpoints interface {
 type Baselines interface {
 	// PutBaseline stores the blob for (kind, account), replacing any earlier one.
 	PutBaseline(ctx context.Context, kind, account string, blob []byte) error
+	// PutBaselines stores many blobs of kind (by account) at once: all or
+	// none, in one write.
+	PutBaselines(ctx context.Context, kind string, blobs map[string][]byte) error
 	// Baseline returns the blob for (kind, account), or ErrNotFound.
 	Baseline(ctx context.Context, kind, account string) ([]byte, error)
 	// BaselineAccounts returns the accounts that have a baseline of kind, sorted.

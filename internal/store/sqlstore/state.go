@@ -212,6 +212,40 @@ func (s *DB) PutBaseline(ctx context.Context, kind, account string, blob []byte)
 	return nil
 }
 
+// PutBaselines implements store.Baselines: one transaction for them all.
+func (s *DB) PutBaselines(ctx context.Context, kind string, blobs map[string][]byte) error {
+	if len(blobs) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail("put baselines", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, s.query(qPutBaseline))
+	if err != nil {
+		_ = tx.Rollback() // the prepare error is the one to report
+		return s.fail("put baselines", err)
+	}
+	for account, blob := range blobs {
+		if blob == nil {
+			blob = []byte{}
+		}
+		if _, err := stmt.ExecContext(ctx, kind, account, blob); err != nil {
+			_ = stmt.Close()  // as below
+			_ = tx.Rollback() // the exec error is the one to report
+			return s.fail("put baselines", err)
+		}
+	}
+	if err := stmt.Close(); err != nil {
+		_ = tx.Rollback() // the close error is the one to report
+		return s.fail("put baselines", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail("put baselines", err)
+	}
+	return nil
+}
+
 // Baseline implements store.Baselines.
 func (s *DB) Baseline(ctx context.Context, kind, account string) ([]byte, error) {
 	var b []byte

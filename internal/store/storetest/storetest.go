@@ -425,6 +425,27 @@ func testBaselines(t *testing.T, s store.Store) {
 	if err != nil || !reflect.DeepEqual(accts, []string{"dr.smith", "nurse.jones"}) {
 		t.Errorf("accounts = %v, %v", accts, err)
 	}
+	// Many at once: new ones added, an existing one replaced, other kinds untouched.
+	many := map[string][]byte{"dr.smith": []byte("v3")}
+	for i := range 500 {
+		many[fmt.Sprintf("u%04d", i)] = []byte(fmt.Sprintf("blob %d", i))
+	}
+	if err := s.PutBaselines(ctx, "logins", many); err != nil {
+		t.Fatal(err)
+	}
+	accts, err = s.BaselineAccounts(ctx, "logins")
+	if err != nil || len(accts) != 502 {
+		t.Errorf("after PutBaselines: %d accounts, %v; want 502", len(accts), err)
+	}
+	for _, acct := range []string{"dr.smith", "u0000", "u0499"} {
+		got, err := s.Baseline(ctx, "logins", acct)
+		if err != nil || string(got) != string(many[acct]) {
+			t.Errorf("%s = %q, %v; want %q", acct, got, err, many[acct])
+		}
+	}
+	if got, err := s.Baseline(ctx, "logins", "nurse.jones"); err != nil || !reflect.DeepEqual(got, blob) {
+		t.Errorf("nurse.jones after PutBaselines = %v, %v", got, err)
+	}
 }
 
 // testDetectBaselines runs the lab log through a detection engine whose

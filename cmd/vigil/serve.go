@@ -70,7 +70,8 @@ alert). Sessions idle 12h without a logout are ended while the bus is quiet
 (detect.tick, 30s). Sessions still open at shutdown are not carried over.
 
 HTTP: /healthz, /readyz, /metrics (Prometheus), and each http source's intake.
-SIGTERM or SIGINT stops the sources, lets the store catch up, and exits.
+SIGTERM or SIGINT stops the sources, lets the store and detection catch up,
+saves the baselines, and exits.
 Logs go to stderr. 'vigil config check FILE' checks a configuration.`,
 		Example: "  vigil serve --config /etc/vigil/vigil.yml\n\n" + exampleConfig,
 		Args:    cobra.NoArgs,

@@ -273,14 +273,14 @@ func nonEmpty(s string) []string {
 // runDetector consumes the bus and ticks until ctx ends.
 func (d *detector) run(ctx context.Context, b *bus.Bus, every time.Duration) error {
 	tctx, stop := context.WithCancel(ctx)
-	tickErr := make(chan error, 1)
+	tickDone := make(chan struct{})
 	go func() {
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
 			case <-tctx.Done():
-				tickErr <- nil
+				close(tickDone)
 				return
 			case <-t.C:
 				if err := d.tick(tctx, every); err != nil && tctx.Err() == nil {
@@ -291,7 +291,7 @@ func (d *detector) run(ctx context.Context, b *bus.Bus, every time.Duration) err
 	}()
 	err := b.Consume(ctx, bus.ConsumeOptions{Durable: detectDurable, Batch: 500}, d.handle)
 	stop()
-	<-tickErr
+	<-tickDone
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if serr := d.eng.SaveBaselines(); serr != nil && err == nil {

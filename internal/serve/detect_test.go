@@ -244,14 +244,8 @@ func checkReads(t *testing.T, a *alert.Alert, want []alert.Read) {
 	for _, r := range a.Evidence.Reads {
 		got = append(got, alert.Read{Session: r.Session, User: r.User, Mailbox: r.Mailbox, UIDs: r.UIDs, Exact: r.Exact})
 	}
-	if len(got) != len(want) {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("%s %s: reads %+v, want %+v", a.Rule, a.User, got, want)
-		return
-	}
-	for i := range got {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("%s %s: read %+v, want %+v", a.Rule, a.User, got[i], want[i])
-		}
 	}
 }
 

@@ -71,7 +71,7 @@ func TestLiveDetection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+	post := func(l string) int {
 		req, err := http.NewRequest(http.MethodPost, "http://"+d.addr+"/events", strings.NewReader(l))
 		if err != nil {
 			t.Fatal(err)
@@ -82,8 +82,18 @@ func TestLiveDetection(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusNoContent {
-			t.Fatalf("post: %d", resp.StatusCode)
+		return resp.StatusCode
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		code := post(l)
+		// The intake answers 503 until its source runs (just after Ready);
+		// a sender retries, as this one does.
+		for tries := 0; code == http.StatusServiceUnavailable && tries < 100; tries++ {
+			time.Sleep(20 * time.Millisecond)
+			code = post(l)
+		}
+		if code != http.StatusNoContent {
+			t.Fatalf("post: %d", code)
 		}
 	}
 	logPath := filepath.Join(logs, "dovecot-info.log")
@@ -103,14 +113,12 @@ func TestLiveDetection(t *testing.T) {
 		t.Errorf("no stored %s alert for %s from %s; stored: %s", rule, user, src, ruleList(alerts))
 		return nil
 	}
-	brute := false
-	for _, a := range alerts {
-		if a.SrcIP == "127.0.0.3" && a.User == "reception" && strings.HasPrefix(a.Rule, "repeated-failures") || a.Rule == "brute-force-source" && a.SrcIP == "127.0.0.3" {
-			brute = brute || (len(a.Attack) > 0 && a.Attack[0] == "T1110.001")
+	// 127.0.0.3 tried five wrong passwords on reception (each counted once,
+	// though Dovecot wrote each up to three times across the two sources).
+	if a := find("repeated-failures", "reception", "127.0.0.3"); a != nil {
+		if a.Evidence.Count != 5 || len(a.Attack) == 0 || a.Attack[0] != "T1110.001" {
+			t.Errorf("brute force from 127.0.0.3: count %d, attack %v; want 5, T1110.001", a.Evidence.Count, a.Attack)
 		}
-	}
-	if !brute {
-		t.Errorf("no brute-force alert (T1110.001) from 127.0.0.3; stored: %s", ruleList(alerts))
 	}
 	if a := find("session-read", "dr.smith", "127.0.0.2"); a != nil {
 		want := []alert.Read{{Session: "Z5k8Q2Rhtc1/AAAC", User: "dr.smith", Mailbox: "INBOX", UIDs: "1:6", Exact: true}}

@@ -28,13 +28,23 @@ const exampleConfig = `  # /etc/vigil/vigil.yml
   sources:
     - {name: mail, type: file, paths: [/var/log/mail.log*]}
     - {name: syslog, type: syslog, udp: 127.0.0.1:5514, tcp: 127.0.0.1:5514}
-    - {name: exporter, type: http, token_file: /etc/vigil/exporter.token}`
+    - {name: exporter, type: http, token_file: /etc/vigil/exporter.token}
+  detect:                          # on by default; every key optional
+    geoip_country: /var/lib/GeoIP/GeoLite2-Country.mmdb
+    geoip_asn: /var/lib/GeoIP/GeoLite2-ASN.mmdb
+    # thresholds: /etc/vigil/detect.yml   # as 'vigil analyze --detect-config'
+    # rules: /etc/vigil/rules             # Sigma rules instead of vigil's own
+  outputs:                         # alerts are always stored; these also send them
+    webhook: {url: https://hooks.example/vigil, format: slack}   # min_severity: high
+    syslog: {address: udp://siem.example:514}                    # CEF, min_severity: high
+    email: {smtp: mail.example:587, to: [it@clinic.example], user: vigil, password_file: /etc/vigil/smtp.pw}
+    # stdout: {enabled: true, min_severity: low}                 # JSON lines`
 
 func newServeCmd() *cobra.Command {
 	var configPath string
 	cmd := &cobra.Command{
 		Use:   "serve --config FILE",
-		Short: "Run the daemon: sources, bus, storage, metrics",
+		Short: "Run the daemon: sources, bus, live detection, storage, alerts, metrics",
 		Long: `serve runs vigil as a daemon. It tails log files (rotation and compressed
 predecessors included), receives syslog over UDP and TCP and Dovecot's event
 exporter over HTTP, turns every line into an event and carries it over NATS
@@ -43,8 +53,25 @@ JetStream (embedded, or an external cluster with bus.url) into the store
 advances only once the bus has its events, and a restart after a crash
 neither loses nor duplicates an event.
 
+Detection runs live on the same events (the detectors and Sigma rules of
+'vigil analyze', on event time), as its own consumer of the bus: a batch is
+acknowledged only once its alerts and incidents are in the store. Per-account
+baselines are kept in the store and survive restarts. Alerts are grouped into
+incidents (account + source, 24h) and sent to the outputs.
+
+Defaults: detection on, no GeoIP (networks compared by /24 and /48), vigil's
+own Sigma rules, default thresholds. Outputs off until configured; each sends
+alerts of min_severity and above (default high; stdout JSON lines, when
+enabled, default low). stdout is off by default: a daemon's standard output
+is usually nobody's, and every alert is in the store anyway. An alert is sent
+once: one delivered again after a crash is already stored and not sent again
+(a crash between storing and sending loses that one notification, not the
+alert). Sessions idle 12h without a logout are ended while the bus is quiet
+(detect.tick, 30s). Sessions still open at shutdown are not carried over.
+
 HTTP: /healthz, /readyz, /metrics (Prometheus), and each http source's intake.
-SIGTERM or SIGINT stops the sources, lets the store catch up, and exits.
+SIGTERM or SIGINT stops the sources, lets the store and detection catch up,
+saves the baselines, and exits.
 Logs go to stderr. 'vigil config check FILE' checks a configuration.`,
 		Example: "  vigil serve --config /etc/vigil/vigil.yml\n\n" + exampleConfig,
 		Args:    cobra.NoArgs,

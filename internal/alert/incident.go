@@ -82,5 +82,19 @@ func (g *Grouper) Add(a *Alert) *Incident {
 	return inc
 }
 
+// Resume makes inc, an incident kept from an earlier run, open again for
+// the alerts that follow (a restarted daemon keeps grouping into it).
+func (g *Grouper) Resume(inc *Incident) {
+	if g.open == nil {
+		g.open = map[[2]string]*Incident{}
+	}
+	key := [2]string{inc.User, inc.SrcIP}
+	if cur := g.open[key]; cur != nil && !cur.LastSeen.Before(inc.LastSeen) {
+		return
+	}
+	g.open[key] = inc
+	g.all = append(g.all, inc)
+}
+
 // Incidents returns every incident opened so far, in order of opening.
 func (g *Grouper) Incidents() []*Incident { return g.all }

@@ -339,6 +339,16 @@ func (b *Bus) StreamInfo(ctx context.Context) (msgs, bytes uint64, err error) {
 	return info.State.Msgs, info.State.Bytes, nil
 }
 
+// DeleteConsumer removes a durable consumer: the next Consume with its name
+// starts again from the stream's first message (a detection replay; tests
+// use it to deliver everything again, as after a crash before any ack).
+func (b *Bus) DeleteConsumer(ctx context.Context, durable string) error {
+	if err := b.stream.DeleteConsumer(ctx, durable); err != nil {
+		return fmt.Errorf("bus: delete consumer %s: %w", durable, err)
+	}
+	return nil
+}
+
 // DeleteStream removes the stream and its messages (tests use it on shared servers).
 func (b *Bus) DeleteStream(ctx context.Context) error {
 	if err := b.js.DeleteStream(ctx, b.opts.Stream); err != nil {

@@ -233,6 +233,13 @@ type BaselineStore interface {
 	List() ([]string, error)
 }
 
+// BatchBaselineStore is a BaselineStore that saves many baselines in one
+// write (the pipeline's store: one transaction instead of one per account).
+type BatchBaselineStore interface {
+	BaselineStore
+	SaveAll(bs map[string]*Baseline) error
+}
+
 // ErrNoBaseline is returned by Load for an account never seen.
 var ErrNoBaseline = errors.New("no baseline")
 

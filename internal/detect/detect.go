@@ -292,12 +292,22 @@ func (e *Engine) Process(ev *event.Event, emit func(*alert.Alert)) error {
 	return e.err
 }
 
-// Tick ends the sessions whose logout grace (Config.EndGrace) has passed by
-// now, the caller's clock: a live reader calls it when no lines come, so a
-// quiet server still gets its alerts.
+// Tick is a live reader's clock, called with the wall clock while its input
+// is quiet. It ends the sessions whose logout grace (Config.EndGrace) has
+// passed by now, and those idle longer than Config.SessionIdle, running the
+// detectors' sweeps at now, so a quiet server still gets its alerts. The
+// engine's event time is left as it was: events that come later go on from
+// where the input was. Baselines are not saved here (SaveBaselines does that).
 func (e *Engine) Tick(now time.Time, emit func(*alert.Alert)) error {
 	e.emit = emit
 	e.endDue(now)
+	if !now.After(e.now) {
+		return e.err
+	}
+	evNow, lastSweep := e.now, e.lastSweep
+	e.now = now
+	e.sweep(now)
+	e.now, e.lastSweep = evNow, lastSweep
 	return e.err
 }
 
@@ -336,18 +346,31 @@ func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	return e.SaveBaselines()
 }
 
-// SaveBaselines writes every changed baseline to the store.
+// SaveBaselines writes every changed baseline to the store (in one call
+// when the store is a BatchBaselineStore).
 func (e *Engine) SaveBaselines() error {
 	names := make([]string, 0, len(e.baselines))
-	for n := range e.baselines {
-		names = append(names, n)
+	for n, b := range e.baselines {
+		if b.dirty {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
+	if bs, ok := e.store.(BatchBaselineStore); ok && len(names) > 0 {
+		all := make(map[string]*Baseline, len(names))
+		for _, n := range names {
+			all[n] = e.baselines[n]
+		}
+		if err := bs.SaveAll(all); err != nil {
+			return fmt.Errorf("saving %d baselines: %w", len(all), err)
+		}
+		for _, b := range all {
+			b.dirty = false
+		}
+		return nil
+	}
 	for _, n := range names {
 		b := e.baselines[n]
-		if !b.dirty {
-			continue
-		}
 		if err := e.store.Save(n, b); err != nil {
 			return fmt.Errorf("saving baseline of %s: %w", n, err)
 		}

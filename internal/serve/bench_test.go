@@ -12,9 +12,11 @@ import (
 
 // BenchmarkIngest measures sustained ingest end to end: b.N Dovecot lines
 // from a file through parsing, the embedded JetStream bus (file storage) and
-// the store consumer into SQLite (WAL, synchronous=FULL). The file is written
-// before the clock starts and moved into the watched glob; the clock stops
-// when the store holds every event. Run it with a fixed count:
+// the store consumer into SQLite (WAL, synchronous=FULL), with live
+// detection as the second consumer. The file is written before the clock
+// starts and moved into the watched glob; the clock stops when the store
+// holds every event (events/s) and detection has run every event
+// (detect-events/s). Run it with a fixed count:
 //
 //	go test ./internal/serve -run '^$' -bench Ingest -benchtime 200000x -cpu 1
 func BenchmarkIngest(b *testing.B) {
@@ -47,9 +49,14 @@ func BenchmarkIngest(b *testing.B) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	elapsed := time.Since(start)
+	for d.metric(b, "vigil_detect_events_total") < float64(b.N) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	detected := time.Since(start)
 	b.StopTimer()
 	d.stop(b)
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "events/s")
+	b.ReportMetric(float64(b.N)/detected.Seconds(), "detect-events/s")
 	b.ReportMetric(float64(dirSize(b, filepath.Join(cfg.DataDir, "jetstream")))/float64(b.N), "bus-B/event")
 	db := filepath.Join(cfg.DataDir, "vigil.db")
 	b.ReportMetric(float64(fileSize(db)+fileSize(db+"-wal"))/float64(b.N), "store-B/event")

@@ -29,6 +29,10 @@ type Config struct {
 	Store   StoreConfig    `yaml:"store"`
 	Sources []SourceConfig `yaml:"sources"`
 	Log     LogConfig      `yaml:"log"`
+	// Detect is live detection on the bus.
+	Detect DetectConfig `yaml:"detect"`
+	// Outputs are where alerts go besides the store.
+	Outputs OutputsConfig `yaml:"outputs"`
 }
 
 // HTTPConfig is the HTTP server's.
@@ -111,6 +115,13 @@ func Defaults() Config {
 		Bus:     BusConfig{Stream: "VIGIL_EVENTS", Subject: "vigil.events", MaxAge: Duration(30 * 24 * time.Hour)},
 		Store:   StoreConfig{Driver: "sqlite", Retention: RetentionConfig{MaxAge: Duration(400 * 24 * time.Hour)}},
 		Log:     LogConfig{Level: "info", Format: "text"},
+		Detect:  DetectConfig{Enabled: true, Tick: Duration(30 * time.Second), IncidentWindow: Duration(24 * time.Hour)},
+		Outputs: OutputsConfig{
+			Stdout:  StdoutOutput{MinSeverity: "low"},
+			Webhook: WebhookOutput{Format: "json", MinSeverity: "high"},
+			Syslog:  SyslogOutput{MinSeverity: "high"},
+			Email:   EmailOutput{From: "vigil@localhost", MinSeverity: "high"},
+		},
 	}
 }
 
@@ -225,6 +236,12 @@ func (c *Config) check() error {
 	}
 	if len(c.Sources) == 0 {
 		return errors.New("sources: at least one source is needed")
+	}
+	if err := c.Detect.check(); err != nil {
+		return err
+	}
+	if err := c.Outputs.check(); err != nil {
+		return err
 	}
 	names := map[string]bool{}
 	stdin := 0

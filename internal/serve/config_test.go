@@ -20,6 +20,15 @@ func TestGoodConfig(t *testing.T) {
 		cfg.Store.Retention.MaxEvents != 50000000 || cfg.Sources[0].Poll != serve.Duration(250*time.Millisecond) {
 		t.Errorf("parsed %+v", cfg)
 	}
+	if !cfg.Detect.Enabled || cfg.Detect.GeoIPASN != "/var/lib/GeoIP/GeoLite2-ASN.mmdb" || cfg.Detect.Tick != serve.Duration(30*time.Second) ||
+		cfg.Outputs.Syslog.MinSeverity != "medium" || cfg.Outputs.Webhook.Format != "slack" || len(cfg.Outputs.Email.To) != 1 || cfg.Outputs.Stdout.Enabled {
+		t.Errorf("parsed detect %+v outputs %+v", cfg.Detect, cfg.Outputs)
+	}
+	// Left out, detection is on with its defaults and every output is off.
+	d := serve.Defaults()
+	if !d.Detect.Enabled || d.Outputs.Stdout.Enabled || d.Outputs.Webhook.URL != "" || d.Outputs.Webhook.MinSeverity != "high" {
+		t.Errorf("defaults: detect %+v outputs %+v", d.Detect, d.Outputs)
+	}
 }
 
 // TestBadConfigs checks each file of testdata/bad gives its error, naming
@@ -44,6 +53,9 @@ func TestBadConfigs(t *testing.T) {
 		"listen-with-url.yml":    "bus.listen: only for the embedded server (no bus.url)",
 		"syntax.yml":             "syntax.yml: ",
 		"bad-level.yml":          `log.level: "loud" is not debug, info, warn or error`,
+		"output-severity.yml":    `outputs.webhook.min_severity: unknown severity "loud"`,
+		"email-no-to.yml":        "outputs.email: smtp needs to (the recipients)",
+		"unknown-detect-key.yml": `unknown-detect-key.yml: line 5: unknown key "geoip_contry"`,
 	}
 	files, err := filepath.Glob("testdata/bad/*.yml")
 	if err != nil {

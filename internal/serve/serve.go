@@ -1,10 +1,12 @@
 // Package serve runs vigil's daemon: it reads the configuration, opens the
 // store and the bus, starts the sources and the consumers that carry events
 // from the bus into the store, serves /healthz, /readyz, /metrics and the
-// HTTP intake, applies retention, and drains in-flight events on shutdown.
+// HTTP intake, runs live detection as a second consumer (engine → incidents →
+// store → outputs), applies retention, and drains in-flight events on shutdown.
 //
 // The package wires the pipeline's parts together; it must not parse lines,
-// detect, or talk SQL itself — each of those belongs to its own package.
+// implement detectors, or talk SQL itself — each of those belongs to its own
+// package.
 package serve
 
 import (
@@ -47,6 +49,8 @@ type Options struct {
 	DrainTimeout time.Duration
 	// RetentionEvery is how often retention prunes stored events. Default 1m.
 	RetentionEvery time.Duration
+	// Stdout receives the stdout output's alerts. Default os.Stdout.
+	Stdout io.Writer
 }
 
 // storeDurable is the store consumer's durable name on the bus.
@@ -62,6 +66,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
 	}
 	if opts.RetentionEvery <= 0 {
 		opts.RetentionEvery = time.Minute
@@ -105,6 +112,16 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	if err != nil {
 		return err
 	}
+	var det *detector
+	durables := []string{storeDurable}
+	if cfg.Detect.Enabled {
+		det, err = newDetector(start, cfg, st, reg, opts.Stdout, log, opts.Now)
+		if err != nil {
+			return err
+		}
+		defer det.close()
+		durables = append(durables, detectDurable)
+	}
 
 	mux := http.NewServeMux()
 	isReady := make(chan struct{})
@@ -140,6 +157,13 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	go func() {
 		consumeDone <- b.Consume(consumeCtx, bus.ConsumeOptions{Durable: storeDurable, Batch: 2000}, m.storeHandler(st, log))
 	}()
+	// Detection is a second durable consumer of the same stream, on its own
+	// position: it acknowledges a batch once the engine has run it and the
+	// alerts, incidents and baselines are stored.
+	detectDone := make(chan error, 1)
+	if det != nil {
+		go func() { detectDone <- det.run(consumeCtx, b, time.Duration(cfg.Detect.Tick)) }()
+	}
 	retDone := make(chan struct{})
 	go func() {
 		defer close(retDone)
@@ -177,13 +201,24 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			runErr = errors.New("store consumer stopped")
 		}
 		log.Error("the store consumer failed; shutting down", "err", runErr)
+	case runErr = <-detectDone:
+		if runErr == nil {
+			runErr = errors.New("detection consumer stopped")
+		}
+		log.Error("the detection consumer failed; shutting down", "err", runErr)
+		detectDone <- nil // drained below like the others
 	}
 	stopSources()
 	wg.Wait()
-	drain(b, log, opts.DrainTimeout)
+	drain(b, log, opts.DrainTimeout, durables)
 	stopConsume()
 	if err := <-consumeDone; err != nil && runErr == nil {
 		runErr = err
+	}
+	if det != nil {
+		if err := <-detectDone; err != nil && runErr == nil {
+			runErr = err
+		}
 	}
 	<-retDone
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -200,21 +235,24 @@ func busName(cfg Config) string {
 	return "embedded"
 }
 
-// drain waits until the store consumer has everything the sources published.
-func drain(b *bus.Bus, log *slog.Logger, timeout time.Duration) {
+// drain waits until the consumers (store, detection) have everything the
+// sources published.
+func drain(b *bus.Bus, log *slog.Logger, timeout time.Duration, durables []string) {
 	deadline := time.Now().Add(timeout)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		lag, err := b.Lag(ctx, storeDurable)
-		cancel()
-		if err == nil && lag == 0 {
-			return
+	for _, name := range durables {
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			lag, err := b.Lag(ctx, name)
+			cancel()
+			if err == nil && lag == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				log.Warn("shutdown: a consumer did not catch up; the rest stays on the bus for next start", "consumer", name, "lag", lag, "err", err)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			log.Warn("shutdown: store consumer did not catch up; the rest stays on the bus for next start", "lag", lag, "err", err)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

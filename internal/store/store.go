@@ -86,6 +86,9 @@ type Alert struct {
 	EventIDs []string
 	// IncidentID is the incident the alert was grouped into ("" when none).
 	IncidentID string
+	// Data is the whole alert as detection wrote it (its JSON, with the
+	// evidence: sessions, messages read); nil when none.
+	Data []byte
 }
 
 // AlertQuery selects alerts. Zero fields do not filter.
@@ -123,6 +126,9 @@ type Incident struct {
 	Title   string
 	// Accounts are the accounts involved.
 	Accounts []string
+	// Data is the incident as detection's grouping wrote it (its JSON);
+	// nil when none.
+	Data []byte
 }
 
 // Incidents holds incident cases.
@@ -165,6 +171,9 @@ type Checkpoints interface {
 type Baselines interface {
 	// PutBaseline stores the blob for (kind, account), replacing any earlier one.
 	PutBaseline(ctx context.Context, kind, account string, blob []byte) error
+	// PutBaselines stores many blobs of kind (by account) at once: all or
+	// none, in one write.
+	PutBaselines(ctx context.Context, kind string, blobs map[string][]byte) error
 	// Baseline returns the blob for (kind, account), or ErrNotFound.
 	Baseline(ctx context.Context, kind, account string) ([]byte, error)
 	// BaselineAccounts returns the accounts that have a baseline of kind, sorted.

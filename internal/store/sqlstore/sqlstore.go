@@ -149,6 +149,8 @@ var migrations = []string{
 		found {BIGINT} NOT NULL,
 		PRIMARY KEY (host, package, vuln)
 	);`,
+	`ALTER TABLE alerts ADD COLUMN data {BLOB};
+	ALTER TABLE incidents ADD COLUMN data {BLOB}`,
 }
 
 func (s *DB) migrate(ctx context.Context) error {
@@ -194,13 +196,14 @@ const (
 	qCount     = `SELECT COUNT(*) FROM events`
 	qPruneAge  = `DELETE FROM events WHERE t < ?`
 	qPruneKeep = `DELETE FROM events WHERE seq <= (SELECT seq FROM events ORDER BY seq DESC LIMIT 1 OFFSET ?)`
-	qPutAlert  = `INSERT INTO alerts (id, t, rule, account, severity, summary, event_ids, incident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	qPutAlert  = `INSERT INTO alerts (id, t, rule, account, severity, summary, event_ids, incident_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET t = excluded.t, rule = excluded.rule, account = excluded.account, severity = excluded.severity,
-		summary = excluded.summary, event_ids = excluded.event_ids, incident_id = excluded.incident_id`
-	qAlertCols   = `SELECT id, t, rule, account, severity, summary, event_ids, incident_id FROM alerts`
-	qPutIncident = `INSERT INTO incidents (id, opened, updated, status, title, accounts) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, updated = excluded.updated, status = excluded.status, title = excluded.title, accounts = excluded.accounts`
-	qIncidentCols = `SELECT id, opened, updated, status, title, accounts FROM incidents`
+		summary = excluded.summary, event_ids = excluded.event_ids, incident_id = excluded.incident_id, data = excluded.data`
+	qAlertCols   = `SELECT id, t, rule, account, severity, summary, event_ids, incident_id, data FROM alerts`
+	qPutIncident = `INSERT INTO incidents (id, opened, updated, status, title, accounts, data) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, updated = excluded.updated, status = excluded.status, title = excluded.title,
+		accounts = excluded.accounts, data = excluded.data`
+	qIncidentCols = `SELECT id, opened, updated, status, title, accounts, data FROM incidents`
 	qSaveCkpt     = `INSERT INTO checkpoints (source, key, off, meta, updated) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (source, key) DO UPDATE SET off = excluded.off, meta = excluded.meta, updated = excluded.updated`
 	qCkpts       = `SELECT source, key, off, meta, updated FROM checkpoints WHERE source = ? ORDER BY key`

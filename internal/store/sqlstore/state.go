@@ -24,7 +24,7 @@ func (s *DB) PutAlert(ctx context.Context, a store.Alert) error {
 	if err != nil {
 		return s.fail("put alert", err)
 	}
-	_, err = s.db.ExecContext(ctx, s.query(qPutAlert), a.ID, nanos(a.Time), a.Rule, a.Account, int(a.Severity), a.Summary, ids, a.IncidentID)
+	_, err = s.db.ExecContext(ctx, s.query(qPutAlert), a.ID, nanos(a.Time), a.Rule, a.Account, int(a.Severity), a.Summary, ids, a.IncidentID, a.Data)
 	if err != nil {
 		return s.fail("put alert", err)
 	}
@@ -38,7 +38,7 @@ func scanAlert(r scanner) (store.Alert, error) {
 	var t int64
 	var sev int
 	var ids string
-	if err := r.Scan(&a.ID, &t, &a.Rule, &a.Account, &sev, &a.Summary, &ids, &a.IncidentID); err != nil {
+	if err := r.Scan(&a.ID, &t, &a.Rule, &a.Account, &sev, &a.Summary, &ids, &a.IncidentID, &a.Data); err != nil {
 		return a, err
 	}
 	a.Time, a.Severity = fromNanos(t), store.Severity(sev)
@@ -101,7 +101,7 @@ func (s *DB) PutIncident(ctx context.Context, i store.Incident) error {
 	if i.Status == "" {
 		i.Status = store.IncidentOpen
 	}
-	_, err = s.db.ExecContext(ctx, s.query(qPutIncident), i.ID, nanos(i.Opened), nanos(i.Updated), string(i.Status), i.Title, accts)
+	_, err = s.db.ExecContext(ctx, s.query(qPutIncident), i.ID, nanos(i.Opened), nanos(i.Updated), string(i.Status), i.Title, accts, i.Data)
 	if err != nil {
 		return s.fail("put incident", err)
 	}
@@ -112,7 +112,7 @@ func scanIncident(r scanner) (store.Incident, error) {
 	var i store.Incident
 	var opened, updated int64
 	var status, accts string
-	if err := r.Scan(&i.ID, &opened, &updated, &status, &i.Title, &accts); err != nil {
+	if err := r.Scan(&i.ID, &opened, &updated, &status, &i.Title, &accts, &i.Data); err != nil {
 		return i, err
 	}
 	i.Opened, i.Updated, i.Status = fromNanos(opened), fromNanos(updated), store.IncidentStatus(status)
@@ -208,6 +208,40 @@ func (s *DB) PutBaseline(ctx context.Context, kind, account string, blob []byte)
 	}
 	if _, err := s.db.ExecContext(ctx, s.query(qPutBaseline), kind, account, blob); err != nil {
 		return s.fail("put baseline", err)
+	}
+	return nil
+}
+
+// PutBaselines implements store.Baselines: one transaction for them all.
+func (s *DB) PutBaselines(ctx context.Context, kind string, blobs map[string][]byte) error {
+	if len(blobs) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail("put baselines", err)
+	}
+	stmt, err := tx.PrepareContext(ctx, s.query(qPutBaseline))
+	if err != nil {
+		_ = tx.Rollback() // the prepare error is the one to report
+		return s.fail("put baselines", err)
+	}
+	for account, blob := range blobs {
+		if blob == nil {
+			blob = []byte{}
+		}
+		if _, err := stmt.ExecContext(ctx, kind, account, blob); err != nil {
+			_ = stmt.Close()  // as below
+			_ = tx.Rollback() // the exec error is the one to report
+			return s.fail("put baselines", err)
+		}
+	}
+	if err := stmt.Close(); err != nil {
+		_ = tx.Rollback() // the close error is the one to report
+		return s.fail("put baselines", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail("put baselines", err)
 	}
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilhq/vigil/internal/alert"
+	"github.com/vigilhq/vigil/internal/detect"
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
 	"github.com/vigilhq/vigil/internal/store"
@@ -40,6 +42,7 @@ func Run(t *testing.T, open Open) {
 		{"Incidents", testIncidents},
 		{"Checkpoints", testCheckpoints},
 		{"Baselines", testBaselines},
+		{"DetectBaselines", testDetectBaselines},
 		{"InventoryFindings", testInventoryFindings},
 	}
 	for _, tc := range tests {
@@ -306,7 +309,8 @@ func testEventsPrune(t *testing.T, s store.Store) {
 func testAlerts(t *testing.T, s store.Store) {
 	t0 := time.Date(2026, 11, 29, 6, 18, 31, 913414000, time.UTC)
 	a := store.Alert{ID: "a1", Time: t0, Rule: "impossible-travel", Account: "dr.smith", Severity: 4,
-		Summary: "login from two countries", EventIDs: []string{"lab:3", "lab:9"}}
+		Summary: "login from two countries", EventIDs: []string{"lab:3", "lab:9"},
+		Data: []byte(`{"rule":"impossible-travel","evidence":{"reads":[{"uids":"1:6","exact":true}]}}`)}
 	b := store.Alert{ID: "a2", Time: t0.Add(time.Minute), Rule: "bulk-read", Account: "dr.smith", Severity: 5, IncidentID: "i1"}
 	c := store.Alert{ID: "a3", Time: t0.Add(-time.Minute), Rule: "spray", Account: "nurse.jones", Severity: 3}
 	for _, x := range []store.Alert{a, b, c} {
@@ -337,7 +341,8 @@ func testAlerts(t *testing.T, s store.Store) {
 
 func testIncidents(t *testing.T, s store.Store) {
 	t0 := time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)
-	i1 := store.Incident{ID: "i1", Opened: t0, Updated: t0, Status: store.IncidentOpen, Title: "dr.smith compromised", Accounts: []string{"dr.smith"}}
+	i1 := store.Incident{ID: "i1", Opened: t0, Updated: t0, Status: store.IncidentOpen, Title: "dr.smith compromised", Accounts: []string{"dr.smith"},
+		Data: []byte(`{"rules":["session-read"]}`)}
 	i2 := store.Incident{ID: "i2", Opened: t0.Add(time.Hour), Updated: t0.Add(time.Hour), Status: store.IncidentOpen, Title: "spray"}
 	for _, x := range []store.Incident{i1, i2} {
 		if err := s.PutIncident(ctx, x); err != nil {
@@ -419,6 +424,92 @@ func testBaselines(t *testing.T, s store.Store) {
 	accts, err := s.BaselineAccounts(ctx, "logins")
 	if err != nil || !reflect.DeepEqual(accts, []string{"dr.smith", "nurse.jones"}) {
 		t.Errorf("accounts = %v, %v", accts, err)
+	}
+	// Many at once: new ones added, an existing one replaced, other kinds untouched.
+	many := map[string][]byte{"dr.smith": []byte("v3")}
+	for i := range 500 {
+		many[fmt.Sprintf("u%04d", i)] = []byte(fmt.Sprintf("blob %d", i))
+	}
+	if err := s.PutBaselines(ctx, "logins", many); err != nil {
+		t.Fatal(err)
+	}
+	accts, err = s.BaselineAccounts(ctx, "logins")
+	if err != nil || len(accts) != 502 {
+		t.Errorf("after PutBaselines: %d accounts, %v; want 502", len(accts), err)
+	}
+	for _, acct := range []string{"dr.smith", "u0000", "u0499"} {
+		got, err := s.Baseline(ctx, "logins", acct)
+		if err != nil || string(got) != string(many[acct]) {
+			t.Errorf("%s = %q, %v; want %q", acct, got, err, many[acct])
+		}
+	}
+	if got, err := s.Baseline(ctx, "logins", "nurse.jones"); err != nil || !reflect.DeepEqual(got, blob) {
+		t.Errorf("nurse.jones after PutBaselines = %v, %v", got, err)
+	}
+}
+
+// testDetectBaselines runs the lab log through a detection engine whose
+// baselines live in the store and one whose baselines live in memory: the
+// store must give back exactly what the engine learned, and an engine opened
+// later over the same store must start from it.
+func testDetectBaselines(t *testing.T, s store.Store) {
+	evs := RealEvents(t)
+	run := func(bs detect.BaselineStore) {
+		eng, err := detect.New(detect.Options{Baselines: bs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, se := range evs {
+			var ev event.Event
+			if err := ev.UnmarshalJSON(se.Data); err != nil {
+				t.Fatal(err)
+			}
+			if err := eng.Process(&ev, func(*alert.Alert) {}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := eng.Flush(func(*alert.Alert) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb := detect.NewStoreBaselines(s)
+	mem := detect.NewMemoryStore()
+	run(sb)
+	run(mem)
+	want, err := mem.List()
+	if err != nil || len(want) == 0 {
+		t.Fatalf("engine learned no baselines: %v %v", want, err)
+	}
+	got, err := sb.List()
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("accounts in the store = %v, %v; want %v", got, err, want)
+	}
+	for _, acct := range want {
+		g, err := sb.Load(acct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := mem.Load(acct)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("%s: stored baseline %+v, learned %+v", acct, g, w)
+		}
+		if g.ActiveDays == 0 {
+			t.Errorf("%s: baseline has no active day", acct)
+		}
+	}
+	if _, err := sb.Load("nobody"); !errors.Is(err, detect.ErrNoBaseline) {
+		t.Errorf("missing account: %v, want ErrNoBaseline", err)
+	}
+	// Learning the same log again over the stored baselines (a restart that
+	// replays) must load them: the count of active days does not double,
+	// and the blobs stay those of one pass.
+	run(sb)
+	for _, acct := range want {
+		g, _ := sb.Load(acct)
+		w, _ := mem.Load(acct)
+		if g.ActiveDays != w.ActiveDays || g.FirstDay != w.FirstDay {
+			t.Errorf("%s after a second engine: active days %d first day %d, want %d %d", acct, g.ActiveDays, g.FirstDay, w.ActiveDays, w.FirstDay)
+		}
 	}
 }
 

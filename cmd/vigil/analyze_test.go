@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,7 +34,7 @@ func alertsOf(t *testing.T, out string) []alert.Alert {
 // the password guessing from 127.0.0.3, and the session from 127.0.0.2 that
 // downloaded dr.smith's mailbox (then reception's over POP3), with what it read.
 func TestAnalyzeLabLog(t *testing.T) {
-	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	out, errOut, code := runCLI(t, "", "analyze", "--json", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -77,7 +78,7 @@ func TestAnalyzeLabLog(t *testing.T) {
 }
 
 func TestAnalyzeTableAndUsage(t *testing.T) {
-	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	out, _, code := runCLI(t, "", "analyze", "--exit-code", path)
 	if code != exitFindings || !strings.Contains(out, "INCIDENT") || !strings.Contains(out, "UIDs 1:3 (exact)") {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -98,7 +99,7 @@ func TestAnalyzeTableAndUsage(t *testing.T) {
 // history learned, the same log raises no new-network alerts and keeps the
 // baselines it loaded.
 func TestLearnThenAnalyze(t *testing.T) {
-	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	state := t.TempDir()
 	out, errOut, code := runCLI(t, "", "learn", "--state", state, path)
 	if code != 0 || !strings.Contains(out, "accounts have baselines") {
@@ -136,7 +137,7 @@ func TestTestRules(t *testing.T) {
 
 // --webhook sends the high alerts to a real HTTP server as chat text.
 func TestAnalyzeWebhook(t *testing.T) {
-	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	var mu sync.Mutex
 	var texts []string
 	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
@@ -166,7 +167,7 @@ func TestAnalyzeWebhook(t *testing.T) {
 }
 
 func TestAnalyzeDetectConfig(t *testing.T) {
-	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	dir := t.TempDir()
 	good, bad := dir+"/good.yml", dir+"/bad.yml"
 	// With fail2ban's 5 replaced by 6, 127.0.0.3's five failures raise nothing.
@@ -189,7 +190,7 @@ func TestAnalyzeDetectConfig(t *testing.T) {
 // A line vigil cannot read is reported by file, line and reason, and the
 // rest of the input is still analysed.
 func TestAnalyzeReportsBadLines(t *testing.T) {
-	lab := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	lab := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	raw, err := os.ReadFile(lab) //nolint:gosec // G304: test data beside the repository
 	if err != nil {
 		t.Fatal(err)

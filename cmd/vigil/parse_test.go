@@ -5,26 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	if d := os.Getenv("VIGIL_SHARED"); d != "" {
-		return filepath.Join(d, "data", rel)
-	}
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shared data: %v (set VIGIL_SHARED)", err)
-	}
-	return p
-}
 
 // runCLI runs the command line in-process and returns stdout, stderr and the exit code.
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
@@ -43,7 +29,7 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 // Dovecot 2.3 lab log: an event for every login, failure, logout and exporter
 // line, and the startup line ignored with its reason.
 func TestParseLabLog(t *testing.T) {
-	path := sharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	raw, err := os.ReadFile(path) //nolint:gosec // G304: test data beside the repository
 	if err != nil {
 		t.Fatal(err)
@@ -145,13 +131,13 @@ func TestParseUnparsedAndStdin(t *testing.T) {
 }
 
 func TestParseGzip(t *testing.T) {
-	src, err := os.ReadFile(sharedData(t, "dovecot-2.3-lab/dovecot-info.log"))
+	src, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "dovecot-info.log.1.gz")
 	writeGzip(t, path, src)
-	plain, _, _ := runCLI(t, "", "parse", "--no-summary", sharedData(t, "dovecot-2.3-lab/dovecot-info.log"))
+	plain, _, _ := runCLI(t, "", "parse", "--no-summary", shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"))
 	gz, stderr, code := runCLI(t, "", "parse", "--no-summary", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"encoding/json"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ const founding = "../../internal/founding/"
 // TestPostureFoundingCase runs 'vigil posture' on the founding case (see
 // founding/README.md) as a clinic's IT person would.
 func TestPostureFoundingCase(t *testing.T) {
-	kev := sharedData(t, "kev/known_exploited_vulnerabilities.json")
+	kev := shareddata.Path(t, "kev/known_exploited_vulnerabilities.json")
 	out, errOut, code := runCLI(t, "", "posture", "--osv", founding+"osv", "--kev", kev, "--now", "2021-08-20", founding+"mail1.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,7 @@ func TestScanOutputsNoIdentifiers(t *testing.T) {
 		{"scan", "--register", reg, store},
 		{"scan", "--json", "--register", reg, store},
 		{"exposure", "--account", "dr.smith", "--source", "127.0.0.2", "--from", "2026-11-29T06:00:00Z", "--to", "2026-11-29T07:00:00Z",
-			"--log", sharedData(t, "dovecot-2.3-lab/events-http.jsonl"), "--maildir", store, "--register", reg,
+			"--log", shareddata.Path(t, "dovecot-2.3-lab/events-http.jsonl"), "--maildir", store, "--register", reg,
 			"--recipient", id.Recipient().String(), "--out", t.TempDir()},
 	}
 	var all strings.Builder

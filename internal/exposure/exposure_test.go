@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -16,19 +17,6 @@ import (
 	"github.com/vigilhq/vigil/internal/phi"
 )
 
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	root := os.Getenv("VIGIL_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(root, "data", rel)
-	if _, err := os.Stat(p); err != nil { //nolint:gosec // test data path from the environment
-		t.Skipf("shared data not found: %v", err)
-	}
-	return p
-}
-
 var labWindow = Window{Account: "dr.smith", Source: netip.MustParseAddr("127.0.0.2"),
 	From: time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 29, 7, 0, 0, 0, time.UTC)}
 
@@ -37,7 +25,7 @@ var labWindow = Window{Account: "dr.smith", Source: netip.MustParseAddr("127.0.0
 // (fetched-messages-resolved.txt); its info log has that session's login
 // and logout (12 bodies fetched) but no mail_opened line for IMAP.
 func TestReadAccessRealDovecot(t *testing.T) {
-	a, err := ReadAccess([]string{sharedData(t, "dovecot-2.3-lab/events-http.jsonl")}, labWindow, time.UTC)
+	a, err := ReadAccess([]string{shareddata.Path(t, "dovecot-2.3-lab/events-http.jsonl")}, labWindow, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +39,7 @@ func TestReadAccessRealDovecot(t *testing.T) {
 	if len(uids) != 6 || uids[0] != 1 || uids[5] != 6 {
 		t.Errorf("opened UIDs %v, want 1–6", uids)
 	}
-	a, err = ReadAccess([]string{sharedData(t, "dovecot-2.3-lab/dovecot-info.log")}, labWindow, time.UTC)
+	a, err = ReadAccess([]string{shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")}, labWindow, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +50,14 @@ func TestReadAccessRealDovecot(t *testing.T) {
 	// mail_opened lines carry the session, not the address.
 	w := labWindow
 	w.Account = "reception"
-	a, err = ReadAccess([]string{sharedData(t, "dovecot-2.3-lab/dovecot-info.log")}, w, time.UTC)
+	a, err = ReadAccess([]string{shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")}, w, time.UTC)
 	if err != nil || len(a.Opened) != 3 {
 		t.Errorf("POP3 download: opened %v, %v; want UIDs 1–3", a.Opened, err)
 	}
 	// Another source saw nothing.
 	w = labWindow
 	w.Source = netip.MustParseAddr("127.0.0.9")
-	a, err = ReadAccess([]string{sharedData(t, "dovecot-2.3-lab/events-http.jsonl")}, w, time.UTC)
+	a, err = ReadAccess([]string{shareddata.Path(t, "dovecot-2.3-lab/events-http.jsonl")}, w, time.UTC)
 	if err != nil || len(a.Opened) != 0 {
 		t.Errorf("other source: %v, %v", a.Opened, err)
 	}
@@ -95,7 +83,7 @@ func TestAssess(t *testing.T) {
 	}
 	out := filepath.Join(dir, "report")
 	rep, _, err := Assess(context.Background(), AssessOptions{
-		Window: labWindow, Logs: []string{sharedData(t, "dovecot-2.3-lab/dovecot-info.log"), sharedData(t, "dovecot-2.3-lab/events-http.jsonl")}, Location: time.UTC,
+		Window: labWindow, Logs: []string{shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"), shareddata.Path(t, "dovecot-2.3-lab/events-http.jsonl")}, Location: time.UTC,
 		Store: store, Scan: Options{Register: reg}, Recipient: id.Recipient().String(), OutDir: out, Operator: "dpo",
 		Now: func() time.Time { return time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC) },
 	})

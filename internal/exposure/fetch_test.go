@@ -3,6 +3,7 @@ package exposure
 import (
 	"context"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"path/filepath"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestAssessFromFetchCommands(t *testing.T) {
 	if _, err := c.WriteMaildir(store); err != nil {
 		t.Fatal(err)
 	}
-	rep, _, err := Assess(context.Background(), AssessOptions{Window: labWindow, Logs: []string{sharedData(t, "dovecot-2.3-lab/dovecot-info.log")},
+	rep, _, err := Assess(context.Background(), AssessOptions{Window: labWindow, Logs: []string{shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")},
 		Location: time.UTC, Store: store})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package mailstore
 import (
 	"bytes"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,19 +11,6 @@ import (
 
 	"github.com/vigilhq/vigil/internal/clinicmail"
 )
-
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	root := os.Getenv("VIGIL_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(root, "data", rel)
-	if _, err := os.Stat(p); err != nil { //nolint:gosec // test data path from the environment
-		t.Skipf("shared data not found: %v", err)
-	}
-	return p
-}
 
 func readAll(t *testing.T, m Message) []byte {
 	t.Helper()
@@ -39,7 +27,7 @@ func readAll(t *testing.T, m Message) []byte {
 }
 
 func TestRealDovecotUIDList(t *testing.T) {
-	m, err := ReadUIDList(sharedData(t, "dovecot-2.3-lab/dr.smith.dovecot-uidlist"))
+	m, err := ReadUIDList(shareddata.Path(t, "dovecot-2.3-lab/dr.smith.dovecot-uidlist"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package parse
 import (
 	"bufio"
 	"errors"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +18,7 @@ import (
 // logouts), which is what most servers write.
 func benchLines(b *testing.B, mainOnly bool) []string {
 	b.Helper()
-	data, err := os.ReadFile(sharedData(b, "dovecot-2.3-lab/dovecot-info.log")) //nolint:gosec // G304: test data beside the repository
+	data, err := os.ReadFile(shareddata.Path(b, "dovecot-2.3-lab/dovecot-info.log")) //nolint:gosec // G304: test data beside the repository
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package parse
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,31 +12,6 @@ import (
 
 	"github.com/vigilhq/vigil/internal/event"
 )
-
-// sharedData returns the path of a file under ../shared/data beside the
-// repository. The data is part of every checkout's surroundings (CI lays it
-// there), so its absence is a failure, not a skip.
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	if d := os.Getenv("VIGIL_SHARED"); d != "" {
-		return filepath.Join(d, "data", rel)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("shared data %s not found beside the repository (set VIGIL_SHARED)", rel)
-		}
-		dir = parent
-	}
-}
 
 type fail2banCase struct {
 	Expect struct {
@@ -66,7 +41,7 @@ func TestFail2banCases(t *testing.T) {
 	}
 	total := 0
 	for _, file := range []string{"dovecot.jsonl", "postfix.jsonl", "roundcube-auth.jsonl"} {
-		f, err := os.Open(sharedData(t, "fail2ban-mail/"+file))
+		f, err := os.Open(shareddata.Path(t, "fail2ban-mail/"+file))
 		if err != nil {
 			t.Fatal(err)
 		}

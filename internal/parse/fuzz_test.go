@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"net/netip"
 	"os"
 	"reflect"
@@ -19,7 +20,7 @@ import (
 // files of fail2ban cases contribute their "line" field.
 func seedLines(f *testing.F, rel string) {
 	f.Helper()
-	data, err := os.ReadFile(sharedData(f, rel))
+	data, err := os.ReadFile(shareddata.Path(f, rel))
 	if err != nil {
 		f.Fatal(err)
 	}

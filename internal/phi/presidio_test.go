@@ -2,32 +2,19 @@ package phi_test
 
 import (
 	"encoding/json"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/vigilhq/vigil/internal/phi"
 )
-
-func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	root := os.Getenv("VIGIL_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "shared")
-	}
-	p := filepath.Join(root, "data", rel)
-	if _, err := os.Stat(p); err != nil { //nolint:gosec // test data path from the environment
-		t.Skipf("shared data not found: %v", err)
-	}
-	return p
-}
 
 // TestPresidioSynth measures person names, emails, phones, cards and IBANs
 // on presidio-research's labelled synthetic set (not written by this
 // project), without a register. A finding counts when it overlaps a label of
 // its kind.
 func TestPresidioSynth(t *testing.T) {
-	data, err := os.ReadFile(sharedData(t, "presidio-synth/synth_dataset_v2.json"))
+	data, err := os.ReadFile(shareddata.Path(t, "presidio-synth/synth_dataset_v2.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

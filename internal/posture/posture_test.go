@@ -2,8 +2,7 @@ package posture
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"strings"
 	"testing"
 	"time"
@@ -12,28 +11,6 @@ import (
 	"github.com/vigilhq/vigil/internal/inventory"
 	"github.com/vigilhq/vigil/internal/vulndb"
 )
-
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	if d := os.Getenv("VIGIL_SHARED"); d != "" {
-		return filepath.Join(d, "data", rel)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("shared data %s not found beside the repository (set VIGIL_SHARED)", rel)
-		}
-		dir = parent
-	}
-}
 
 func day(s string) time.Time {
 	d, err := time.Parse(time.DateOnly, s)
@@ -50,7 +27,7 @@ func founding(t *testing.T, now time.Time) *Report {
 	if errs, err := db.Load("../founding/osv"); err != nil || len(errs) > 0 {
 		t.Fatal(err, errs)
 	}
-	kev, err := vulndb.LoadKEV(sharedData(t, "kev/known_exploited_vulnerabilities.json"))
+	kev, err := vulndb.LoadKEV(shareddata.Path(t, "kev/known_exploited_vulnerabilities.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +281,7 @@ func deref(p *int) int {
 // ProxyLogon and ProxyShell are exploited, used by ransomware, and past
 // their due dates.
 func TestExchangeProxyLogon(t *testing.T) {
-	kev, err := vulndb.LoadKEV(sharedData(t, "kev/known_exploited_vulnerabilities.json"))
+	kev, err := vulndb.LoadKEV(shareddata.Path(t, "kev/known_exploited_vulnerabilities.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

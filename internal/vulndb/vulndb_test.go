@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -216,31 +217,9 @@ func TestLoadDirAndZip(t *testing.T) {
 	}
 }
 
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	if d := os.Getenv("VIGIL_SHARED"); d != "" {
-		return filepath.Join(d, "data", rel)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("shared data %s not found beside the repository (set VIGIL_SHARED)", rel)
-		}
-		dir = parent
-	}
-}
-
 // TestKEVCatalogue reads the real CISA catalogue in ../shared/data/kev.
 func TestKEVCatalogue(t *testing.T) {
-	path := sharedData(t, "kev/known_exploited_vulnerabilities.json")
+	path := shareddata.Path(t, "kev/known_exploited_vulnerabilities.json")
 	k, err := LoadKEV(path)
 	if err != nil {
 		t.Fatal(err)

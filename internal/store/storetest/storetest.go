@@ -10,8 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"sync"
@@ -58,28 +58,10 @@ func Run(t *testing.T, open Open) {
 	}
 }
 
-// SharedData returns the path of rel under ../shared/data beside the
-// repository (or $VIGIL_SHARED/data).
+// SharedData returns the path of rel under the shared test data.
 func SharedData(t testing.TB, rel string) string {
 	t.Helper()
-	if d := os.Getenv("VIGIL_SHARED"); d != "" {
-		return filepath.Join(d, "data", rel)
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "data", rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("shared data %s not found above the working directory", rel)
-		}
-		dir = parent
-	}
+	return shareddata.Path(t, rel)
 }
 
 // RealEvents parses the Dovecot lab log (real Dovecot 2.3 lines) into stored

@@ -58,3 +58,47 @@ func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
 		t.Errorf("without grace: UIDs %q, want the two seen before the logout", uids)
 	}
 }
+
+// TestDownloadWhenCommandComesFirst: Dovecot's http-post exporter sends
+// events concurrently, so the FETCH 1:* command's event can reach vigil
+// before the mail_opened events it caused (seen in test/lab). The download
+// is then raised once enough of them have arrived, and only once.
+func TestDownloadWhenCommandComesFirst(t *testing.T) {
+	opened := func(uid string) string {
+		return `{"event":"mail_opened","hostname":"vm","start_time":"2026-11-29T06:18:32.94` + uid + `796Z","end_time":"2026-11-29T06:18:32.94` + uid + `911Z","categories":["mail","storage","service:imap","maildir","mailbox"],"fields":{"reason_code":["imap:fetch_body"],"duration":46,"user":"dr.smith","session":"Z5k8Q2Rhtc1/AAAC","mailbox":"INBOX","reason":"access","seq":` + uid + `,"uid":` + uid + `,"mail_age_days":0}}`
+	}
+	lines := []string{
+		`2026-11-29T06:18:32 imap-login: Info: Login: user=<dr.smith>, method=PLAIN, rip=127.0.0.2, lip=127.0.0.1, mpid=901, session=<Z5k8Q2Rhtc1/AAAC>`,
+		`{"event":"imap_command_finished","hostname":"vm","start_time":"2026-11-29T06:18:32.942431Z","end_time":"2026-11-29T06:18:32.943704Z","categories":["service:imap","imap"],"fields":{"user":"dr.smith","local_ip":"127.0.0.1","local_port":10143,"remote_ip":"127.0.0.2","remote_port":52661,"session":"Z5k8Q2Rhtc1/AAAC","duration":970,"cmd_name":"FETCH","reason_code":["imap:cmd_fetch","imap:fetch_body"],"mailbox":"INBOX","cmd_tag":"CNEE4","cmd_input_name":"FETCH","cmd_args":"1:* (UID RFC822.SIZE BODY.PEEK[])","cmd_human_args":"1:* (UID RFC822.SIZE BODY.PEEK[])","tagged_reply_state":"OK","tagged_reply":"OK Fetch completed.","last_run_time":"2026-11-29T06:18:32.942437Z","running_usecs":959,"lock_wait_usecs":0,"bytes_in":35,"bytes_out":3842}}`,
+		opened("1"), opened("2"), opened("3"), opened("4"),
+	}
+	e, err := New(Options{Detectors: []Detector{mailboxDownload{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*alert.Alert
+	for i, l := range lines {
+		var ev event.Event
+		if _, err := dec.Decode(l, &ev); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if err := e.Process(&ev, func(a *alert.Alert) { got = append(got, a) }); err != nil {
+			t.Fatal(err)
+		}
+		if want := 0; i >= 4 {
+			want = 1
+			if len(got) != want {
+				t.Fatalf("after line %d: %d alerts, want %d", i+1, len(got), want)
+			}
+		} else if len(got) != want {
+			t.Fatalf("after line %d: %d alerts, want %d (the floor is %d messages)", i+1, len(got), want, downloadFloor)
+		}
+	}
+	if got[0].Rule != "mailbox-download" || !strings.Contains(got[0].Summary, "3 messages so far") {
+		t.Errorf("alert %s: %s", got[0].Rule, got[0].Summary)
+	}
+}

@@ -39,12 +39,15 @@ type Session struct {
 	bodies    int64 // logout counts
 	hdrs      int64
 	bodyBytes int64
-	msgs      int64     // POP3: messages in the mailbox at login (del=N/msgs)
-	wholeBox  bool      // a body FETCH of 1:* (every message of a folder)
-	endAt     time.Time // logged out; ends then (Config.EndGrace)
-	ended     bool
-	flagged   alert.Severity
-	refs      []string
+	msgs      int64 // POP3: messages in the mailbox at login (del=N/msgs)
+	wholeBox  bool  // a body FETCH of 1:* (every message of a folder)
+	// wholeCmd is that FETCH's imap_command_finished, run through the
+	// command detectors again by mail_opened events that arrive after it.
+	wholeCmd *event.Event
+	endAt    time.Time // logged out; ends then (Config.EndGrace)
+	ended    bool
+	flagged  alert.Severity
+	refs     []string
 }
 
 type mailboxRead struct {
@@ -197,6 +200,8 @@ func (e *Engine) route(ev *event.Event) {
 			s.Last = ev.Time
 			if set, _, _ := strings.Cut(ev.CommandArgs, " "); set == "1:*" {
 				s.wholeBox = true
+				cmd := *ev
+				s.wholeCmd = &cmd
 			}
 		}
 		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" && strings.Contains(ev.Command, "FETCH") && !isBodyFetch(ev.CommandArgs) && len(s.hdrSets) < 32 {
@@ -321,6 +326,15 @@ func (e *Engine) read(ev *event.Event) {
 	c := Ctx{e}
 	for _, d := range e.onRead {
 		d.Read(c, s, ev)
+	}
+	// Dovecot's http-post exporter sends events concurrently, so a FETCH's
+	// command event can arrive before the mail_opened events it caused: the
+	// command detectors see the FETCH again as its messages arrive (their
+	// alerts are suppressed once raised for the session).
+	if s.wholeCmd != nil {
+		for _, d := range e.onCommand {
+			d.Command(c, s, s.wholeCmd)
+		}
 	}
 }
 

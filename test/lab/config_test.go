@@ -1,12 +1,10 @@
 package lab
 
 // dovecotConf is the private Dovecot: IMAP and POP3 on loopback high ports,
-// passwd-file users, Maildir, one log file, and the event exporter. The
-// exporter writes JSON into the log (transport = log) for vigil to tail; the
-// http-post exporter beside it points at a port the test owns (Lab.collect):
-// switching vigil to its HTTP intake is changing "exporter = log-json" to
-// "exporter = http-json" in the metric blocks. mail_opened already goes both
-// ways, and the test checks the two agree.
+// passwd-file users, Maildir, one log file that vigil tails, and the event
+// exporter posting (transport = http-post) to vigil's HTTP intake with its
+// token. Each event also goes to a port the test owns (Lab.collect), so that
+// the test can check what Dovecot sent and run vigil analyze on it.
 const dovecotConf = `base_dir = {{.Dir}}/run
 state_dir = {{.Dir}}/state
 instance_name = vigil-lab
@@ -83,12 +81,14 @@ service auth {
   }
 }
 
-event_exporter log-json {
+event_exporter vigil {
   format = json
   format_args = time-rfc3339
-  transport = log
+  transport = http-post
+  transport_args = http://dovecot:{{.Token}}@127.0.0.1:{{.VigilPort}}/v1/dovecot/events
+  transport_timeout = 500msec
 }
-event_exporter http-json {
+event_exporter copy {
   format = json
   format_args = time-rfc3339
   transport = http-post
@@ -96,28 +96,42 @@ event_exporter http-json {
   transport_timeout = 500msec
 }
 metric vigil_auth {
-  exporter = log-json
+  exporter = vigil
+  exporter_include = name hostname timestamps categories fields
+  filter = event=auth_request_finished
+}
+metric vigil_auth_copy {
+  exporter = copy
   exporter_include = name hostname timestamps categories fields
   filter = event=auth_request_finished
 }
 metric vigil_imap_command {
-  exporter = log-json
+  exporter = vigil
+  exporter_include = name hostname timestamps categories fields
+  filter = event=imap_command_finished
+}
+metric vigil_imap_command_copy {
+  exporter = copy
   exporter_include = name hostname timestamps categories fields
   filter = event=imap_command_finished
 }
 metric vigil_mail_opened {
-  exporter = log-json
+  exporter = vigil
   exporter_include = name hostname timestamps categories fields
   filter = event=mail_opened
 }
-# The same mail_opened events over HTTP, as vigil's intake will take them.
-metric vigil_mail_opened_http {
-  exporter = http-json
+metric vigil_mail_opened_copy {
+  exporter = copy
   exporter_include = name hostname timestamps categories fields
   filter = event=mail_opened
 }
 metric vigil_login_aborted {
-  exporter = log-json
+  exporter = vigil
+  exporter_include = name hostname timestamps categories fields
+  filter = event=login_aborted
+}
+metric vigil_login_aborted_copy {
+  exporter = copy
   exporter_include = name hostname timestamps categories fields
   filter = event=login_aborted
 }

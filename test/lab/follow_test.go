@@ -1,40 +1,46 @@
 package lab
 
 import (
-	"bytes"
+	"bufio"
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/detect"
-	"github.com/vigilhq/vigil/internal/event"
-	"github.com/vigilhq/vigil/internal/parse"
+	"github.com/vigilhq/vigil/internal/serve"
+	"github.com/vigilhq/vigil/internal/store/sqlite"
 )
 
-// follower is a minimal live tail until `vigil serve` (issue 3) is merged:
-// it polls the servers' log files every 50 ms, decodes each complete new line
-// and feeds it to one detection engine, recording each alert with the wall
-// clock time it was raised. With `vigil serve` the test will instead start the
-// daemon on the same files (or point Dovecot's http-post exporter at its
-// intake) and read its alert output.
+// vigilToken authenticates Dovecot's http-post exporter at vigil's intake.
+const vigilToken = "lab-exporter-token"
+
+// follower runs `vigil serve` (in process, serve.Run) on the lab: it tails
+// the Dovecot and Postfix log files, takes the event exporter's http-post at
+// its HTTP intake, and writes its alerts as JSON lines on stdout, which the
+// follower reads, recording each alert with the wall clock time it arrived.
 type follower struct {
-	t      *testing.T
-	engine *detect.Engine
-	grp    alert.Grouper
-	files  []*tailed
+	t   *testing.T
+	grp alert.Grouper
 	// onAlert, if set, sees each alert for which respondIf is true, with its
-	// incident (the responder).
+	// incident (the responder, driven by the test from vigil's alerts).
 	onAlert   func(*alert.Alert, *alert.Incident)
 	respondIf func(*alert.Alert) bool
 
 	mu     sync.Mutex
 	alerts []raised
-	stop   chan struct{}
+
+	cancel context.CancelFunc
 	done   chan struct{}
+	once   sync.Once
 }
 
 type raised struct {
@@ -42,100 +48,86 @@ type raised struct {
 	Wall time.Time
 }
 
-type tailed struct {
-	path    string
-	off     int64
-	line    int64
-	partial []byte
-	dec     *parse.Decoder
-}
-
-func newFollower(t *testing.T, engine *detect.Engine, paths ...string) *follower {
-	f := &follower{t: t, engine: engine, stop: make(chan struct{}), done: make(chan struct{})}
-	for _, p := range paths {
-		dec, err := parse.NewDecoder(parse.Options{Location: time.Local})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.files = append(f.files, &tailed{path: p, dec: dec})
+// startVigil learns the baselines into a fresh data directory's store, then
+// starts vigil serve on the lab.
+func startVigil(t *testing.T, l *Lab, learn func(detect.BaselineStore)) *follower {
+	data := t.TempDir()
+	st, err := sqlite.Open(context.Background(), sqlite.Options{Path: filepath.Join(data, "vigil.db")})
+	if err != nil {
+		t.Fatal(err)
 	}
+	learn(detect.NewStoreBaselines(st))
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Live: a session ends 2 s after its logout line, for the exporter's
+	// mail_opened events that Dovecot's stats process may send after it.
+	thresholds := filepath.Join(data, "detect.yml")
+	if err := os.WriteFile(thresholds, []byte("end_grace: 2s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfgText := fmt.Sprintf(`data_dir: %s
+http:
+  listen: 127.0.0.1:%d
+sources:
+  - {name: dovecot, type: file, paths: [%s], poll: 50ms}
+  - {name: postfix, type: file, paths: [%s], poll: 50ms}
+  - {name: exporter, type: http, path: /v1/dovecot/events, token: %s}
+detect:
+  thresholds: %s
+  tick: 250ms
+outputs:
+  stdout: {enabled: true, min_severity: low}
+`, data, l.VigilPort, l.DovecotLog, l.PostfixLog, vigilToken, thresholds)
+	cfg, err := serve.ParseConfig("lab.yml", []byte(cfgText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &follower{t: t, cancel: cancel, done: make(chan struct{})}
+	ready := make(chan struct{})
+	served := make(chan error, 1)
+	go func() {
+		err := serve.Run(ctx, cfg, serve.Options{
+			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Stdout: pw,
+			Ready:  func(string) { close(ready) },
+		})
+		_ = pw.CloseWithError(err)
+		served <- err
+	}()
+	go func() {
+		defer close(f.done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
+		for sc.Scan() {
+			var a alert.Alert
+			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+				t.Errorf("vigil serve stdout: %v: %s", err, sc.Text())
+				continue
+			}
+			f.emit(&a)
+		}
+		if err := <-served; err != nil && !errors.Is(err, context.Canceled) {
+			t.Errorf("vigil serve: %v", err)
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(30 * time.Second):
+		t.Fatal("vigil serve not ready in 30 s")
+	}
+	t.Cleanup(f.close)
 	return f
 }
 
-func (f *follower) start() {
-	go func() {
-		defer close(f.done)
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			f.poll()
-			select {
-			case <-f.stop:
-				f.poll()
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	f.t.Cleanup(f.close)
-}
-
+// close stops vigil serve and waits for its last alerts.
 func (f *follower) close() {
-	select {
-	case <-f.stop:
-	default:
-		close(f.stop)
-	}
-	<-f.done
-}
-
-// poll reads what was appended to every file and processes it.
-func (f *follower) poll() {
-	var ev event.Event
-	for _, tf := range f.files {
-		fh, err := os.Open(tf.path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			f.t.Errorf("follow %s: %v", tf.path, err)
-			continue
-		}
-		if _, err := fh.Seek(tf.off, io.SeekStart); err != nil {
-			_ = fh.Close()
-			f.t.Errorf("follow %s: %v", tf.path, err)
-			continue
-		}
-		b, err := io.ReadAll(fh)
-		_ = fh.Close()
-		if err != nil {
-			f.t.Errorf("follow %s: %v", tf.path, err)
-			continue
-		}
-		tf.off += int64(len(b))
-		tf.dec.SetReference(time.Now())
-		data := append(tf.partial, b...)
-		for {
-			i := bytes.IndexByte(data, '\n')
-			if i < 0 {
-				break
-			}
-			line := string(data[:i])
-			data = data[i+1:]
-			tf.line++
-			if _, err := tf.dec.Decode(line, &ev); err != nil {
-				continue
-			}
-			ev.LogName, ev.LogLine = tf.path, tf.line
-			if err := f.engine.Process(&ev, f.emit); err != nil {
-				f.t.Errorf("engine: %v", err)
-			}
-		}
-		tf.partial = append([]byte(nil), data...)
-	}
-	if err := f.engine.Tick(time.Now(), f.emit); err != nil {
-		f.t.Errorf("engine: %v", err)
-	}
+	f.once.Do(func() {
+		f.cancel()
+		<-f.done
+	})
 }
 
 func (f *follower) emit(a *alert.Alert) {

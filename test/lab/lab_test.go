@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -64,23 +65,7 @@ func TestLab(t *testing.T) {
 		}
 	}
 
-	store := detect.NewMemoryStore()
-	learnBaselines(t, store, start)
-	var rs []detect.EventRule
-	sr, err := sigma.Load(rules.FS, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range sr {
-		rs = append(rs, r)
-	}
-	// Live: a session ends 2 s after its logout line, for the exporter's
-	// mail_opened lines that Dovecot's stats process may write after it.
-	eng, err := detect.New(detect.Options{Baselines: store, Rules: rs, Config: detect.Config{EndGrace: 2 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFollower(t, eng, l.DovecotLog, l.PostfixLog)
+	f := startVigil(t, l, func(bs detect.BaselineStore) { learnBaselines(t, bs, start) })
 	resp := respond.New(respond.Options{Doveadm: "doveadm", DoveadmConfig: l.conf(), BlockFile: l.Dir + "/blocked.txt"})
 	var respMu sync.Mutex
 	var actions []respond.Action
@@ -98,7 +83,6 @@ func TestLab(t *testing.T) {
 	}
 	var respondOn atomic.Bool // containment is off until its own subtest turns it on
 	f.respondIf = func(a *alert.Alert) bool { return respondOn.Load() && a.SrcIP == attackerKick }
-	f.start()
 	var imapGot fetched // what the IMAP attacker took, for the batch check
 
 	t.Run("staff read their own mail: no alert", func(t *testing.T) {
@@ -119,7 +103,8 @@ func TestLab(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = c.Close()
-		time.Sleep(2 * time.Second) // let the logout line be followed
+		// Any alert would come within the logout grace (2 s) and a tick.
+		time.Sleep(4 * time.Second)
 		for _, r := range f.all() {
 			if r.A.SrcIP == staffIP || r.A.User == "dr.smith" {
 				t.Errorf("alert about staff reading their own mail: %s %s %s", r.A.Rule, r.A.Severity, r.A.Summary)
@@ -160,6 +145,11 @@ func TestLab(t *testing.T) {
 		}
 		checkReads(t, l, r.A, "dr.smith", got)
 		checkPosted(t, l, r.A.Evidence.Sessions[0], got)
+		// The exact list came through vigil's HTTP intake: the main log
+		// vigil tails holds no exporter events.
+		if strings.Contains(readFile(t, l.DovecotLog), "mail_opened") {
+			t.Errorf("the main log holds exporter events; they must reach vigil only over http-post")
+		}
 		if _, ok := f.waitFor(0, func(a *alert.Alert) bool {
 			return a.Rule == "mailbox-download" && a.SrcIP == attackerIMAP && a.Severity == alert.Critical
 		}); !ok {
@@ -391,7 +381,28 @@ func TestLab(t *testing.T) {
 		f.close()
 		st := detect.NewMemoryStore()
 		learnBaselines(t, st, start)
-		eng, err := detect.New(detect.Options{Baselines: st, Rules: rs})
+		var rs []detect.EventRule
+		sigmaRules, err := sigma.Load(rules.FS, ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range sigmaRules {
+			rs = append(rs, r)
+		}
+		// The exporter's events came over HTTP; the test kept a copy of
+		// each, written here as the JSON lines vigil analyze reads. A
+		// session ends 2 s after its logout line, as in vigil serve: the
+		// main log's timestamps are whole seconds, the exporter's finer.
+		exported := filepath.Join(l.Dir, "exporter.jsonl")
+		var b strings.Builder
+		for _, p := range l.Posted() {
+			b.Write(bytes.TrimSpace(p))
+			b.WriteByte('\n')
+		}
+		if err := os.WriteFile(exported, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		eng, err := detect.New(detect.Options{Baselines: st, Rules: rs, Config: detect.Config{EndGrace: 2 * time.Second}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,10 +410,8 @@ func TestLab(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, p := range []string{l.DovecotLog, l.PostfixLog} {
-			if err := r.File(p); err != nil {
-				t.Fatal(err)
-			}
+		if err := r.Merge([]string{l.DovecotLog, exported, l.PostfixLog}); err != nil {
+			t.Fatal(err)
 		}
 		res, err := r.Finish()
 		if err != nil {

@@ -28,7 +28,9 @@ type Lab struct {
 	IMAPPort   int
 	POP3Port   int
 	SubmitPort int // Postfix submission (SASL through Dovecot)
-	HTTPPort   int // the event exporter's http-post target (the test owns it)
+	HTTPPort   int // where the exporter posts a copy of each event (the test owns it)
+	VigilPort  int // vigil serve's HTTP intake, where the exporter posts
+	Token      string
 	Users      map[string]string
 	DovecotLog string
 	PostfixLog string
@@ -44,8 +46,7 @@ func (l *Lab) Posted() [][]byte {
 	return append([][]byte(nil), l.posted...)
 }
 
-// collect listens where the http-post exporter sends, standing in for
-// vigil's HTTP intake (issue 3) until it is merged.
+// collect listens where the http-post exporter sends its copy of each event.
 func (l *Lab) collect(t *testing.T) {
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(l.HTTPPort)))
 	if err != nil {
@@ -139,7 +140,7 @@ func StartLab(t *testing.T, users map[string]string) *Lab {
 		t.Fatal(err)
 	}
 	l := &Lab{Dir: dir, Users: users,
-		IMAPPort: freePort(t), POP3Port: freePort(t), SubmitPort: freePort(t), HTTPPort: freePort(t),
+		IMAPPort: freePort(t), POP3Port: freePort(t), SubmitPort: freePort(t), HTTPPort: freePort(t), VigilPort: freePort(t), Token: vigilToken,
 		DovecotLog: filepath.Join(dir, "log", "dovecot.log"), PostfixLog: filepath.Join(dir, "postfix.log")}
 	for _, d := range []string{"run", "state", "log", "mail", "postfix/etc", "postfix/spool", "postfix/data"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil { //nolint:gosec // G301: read by the servers' users

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -254,5 +255,33 @@ func TestLearnedBaselinesAcrossRuns(t *testing.T) {
 	stdout, _, _ = runCLI(t, "", append([]string{"analyze", "--json", "--min-severity", "high", recent}, geo...)...)
 	if strings.Contains(stdout, `"rule":"new-country"`) {
 		t.Fatalf("new-country without learned baselines:\n%s", stdout)
+	}
+}
+
+// TestAnalyzeLateMailOpened: Dovecot's stats process can write a session's
+// mail_opened lines after the logout line. The lab log's real POP3 download
+// (lines 34–39) is replayed with two of its three mail_opened lines moved
+// after the logout: vigil analyze must still list one session with UIDs 1:3.
+func TestAnalyzeLateMailOpened(t *testing.T) {
+	raw, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")) //nolint:gosec // G304: test data beside the repository
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	// 1-based lines 34–39: auth, login, 3× mail_opened, logout.
+	session := []string{lines[33], lines[34], lines[35], lines[38], lines[36], lines[37]}
+	if !strings.Contains(session[3], "Logged out") || !strings.Contains(session[5], "mail_opened") {
+		t.Fatalf("the lab log changed:\n%s", strings.Join(session, "\n"))
+	}
+	path := filepath.Join(t.TempDir(), "late.log")
+	if err := os.WriteFile(path, []byte(strings.Join(session, "\n")+"\n"), 0o600); err != nil { //nolint:gosec // G703: the test's own temp dir
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, "", "analyze", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "UIDs 1:3 (exact)") || strings.Contains(out, "UIDs 2:3") || strings.Contains(out, "UIDs 1 (exact)") {
+		t.Fatalf("the session's reads were split or lost:\n%s", out)
 	}
 }

@@ -162,6 +162,14 @@ func (p *condParser) quantified(all bool, pattern string) (matcher, error) {
 	if len(ms) == 0 {
 		return nil, fmt.Errorf("%w: condition: no selection matches %q", ErrRule, pattern)
 	}
+	return combine(ms, all), nil
+}
+
+// combine joins matchers: all of them must match, or any one.
+func combine(ms []matcher, all bool) matcher {
+	if len(ms) == 1 {
+		return ms[0]
+	}
 	if all {
 		return func(ev *event.Event) bool {
 			for _, m := range ms {
@@ -170,7 +178,7 @@ func (p *condParser) quantified(all bool, pattern string) (matcher, error) {
 				}
 			}
 			return true
-		}, nil
+		}
 	}
 	return func(ev *event.Event) bool {
 		for _, m := range ms {
@@ -179,7 +187,7 @@ func (p *condParser) quantified(all bool, pattern string) (matcher, error) {
 			}
 		}
 		return false
-	}, nil
+	}
 }
 
 // aggregation is the legacy Sigma "| count([field]) [by field] OP N".

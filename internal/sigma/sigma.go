@@ -281,7 +281,7 @@ func compileField(key string, n *yaml.Node) (matcher, error) {
 			return nil, fmt.Errorf("%w: field %s: modifier %q is not supported", ErrRule, parts[0], mod)
 		}
 	}
-	var preds []func(*event.Event) bool
+	var preds []matcher
 	for _, v := range values {
 		p, err := predicate(f, op, v)
 		if err != nil {
@@ -289,27 +289,7 @@ func compileField(key string, n *yaml.Node) (matcher, error) {
 		}
 		preds = append(preds, p)
 	}
-	if all {
-		return func(ev *event.Event) bool {
-			for _, p := range preds {
-				if !p(ev) {
-					return false
-				}
-			}
-			return true
-		}, nil
-	}
-	if len(preds) == 1 {
-		return preds[0], nil
-	}
-	return func(ev *event.Event) bool {
-		for _, p := range preds {
-			if p(ev) {
-				return true
-			}
-		}
-		return false
-	}, nil
+	return combine(preds, all), nil
 }
 
 func predicate(f *field, op, v string) (func(*event.Event) bool, error) {

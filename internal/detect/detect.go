@@ -68,11 +68,12 @@ type Config struct {
 	Suppress time.Duration `yaml:"suppress"`
 	// SessionIdle ends a session whose logout was never seen.
 	SessionIdle time.Duration `yaml:"session_idle"`
-	// EndGrace, when set, keeps a session open this long (event time, or
-	// the caller's clock through Engine.Tick) after its logout line, for the
-	// exporter's mail_opened events that Dovecot's stats process writes
-	// after it. Zero ends sessions at the logout line (batch work, where a
-	// late event is still in the file). Live tailing sets it.
+	// EndGrace keeps a session open this long (event time, or the caller's
+	// clock through Engine.Tick) after its logout line, for the exporter's
+	// mail_opened events that Dovecot's stats process writes after it; the
+	// same default holds for batch work (vigil analyze, the demo) and live
+	// detection (vigil serve). Zero takes the default; a negative value (in
+	// code only: the YAML refuses it) ends sessions at the logout line.
 	EndGrace time.Duration `yaml:"end_grace"`
 }
 
@@ -113,8 +114,14 @@ func DefaultConfig() Config {
 		SlowTotal: 60, SlowDays: 2,
 		Suppress:    24 * time.Hour,
 		SessionIdle: 12 * time.Hour,
+		EndGrace:    DefaultEndGrace,
 	}
 }
+
+// DefaultEndGrace is Config.EndGrace's default. Dovecot's stats process was
+// seen writing mail_opened lines up to about a second after the session's
+// logout line (test/lab); 5 s leaves room for a loaded server.
+const DefaultEndGrace = 5 * time.Second
 
 func (c *Config) fill() {
 	d := DefaultConfig()
@@ -152,6 +159,9 @@ func (c *Config) fill() {
 	def(&c.SlowDays, d.SlowDays)
 	defd(&c.Suppress, d.Suppress)
 	defd(&c.SessionIdle, d.SessionIdle)
+	if c.EndGrace == 0 {
+		c.EndGrace = d.EndGrace
+	}
 }
 
 // EventRule is a rule evaluated on every event (a compiled Sigma rule); it

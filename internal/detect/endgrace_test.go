@@ -43,7 +43,7 @@ func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
 			}
 		}
 		beforeTick = len(got)
-		if err := e.Tick(time.Date(2026, 6, 12, 22, 50, 1, 0, time.UTC).Add(grace), emit); err != nil {
+		if err := e.Tick(time.Date(2026, 6, 12, 22, 50, 1, 0, time.UTC).Add(e.cfg.EndGrace), emit); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 {
@@ -54,7 +54,10 @@ func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
 	if uids, n := run(2 * time.Second); uids != "1:3" || n != 0 {
 		t.Errorf("with grace: UIDs %q (alerts before Tick: %d), want 1:3 raised by Tick", uids, n)
 	}
-	if uids, _ := run(0); !strings.HasPrefix(uids, "1:2") {
+	if uids, n := run(0); uids != "1:3" || n != 0 {
+		t.Errorf("default grace (%s): UIDs %q (alerts before Tick: %d), want 1:3 raised by Tick", DefaultEndGrace, uids, n)
+	}
+	if uids, _ := run(-1); !strings.HasPrefix(uids, "1:2") {
 		t.Errorf("without grace: UIDs %q, want the two seen before the logout", uids)
 	}
 }

@@ -341,6 +341,25 @@ func (e *Engine) endDue(now time.Time) {
 // learning reports whether the engine only learns now.
 func (e *Engine) learning() bool { return e.learn || e.now.Before(e.learnUntil) }
 
+// EndPending ends now the sessions that logged out and wait out their
+// end grace (a live reader's shutdown: what is in memory is not carried
+// over a restart, and these sessions are complete but for late lines).
+// Sessions without a logout stay open.
+func (e *Engine) EndPending(emit func(*alert.Alert)) error {
+	e.emit = emit
+	ids := make([]string, 0, len(e.pending))
+	for id := range e.pending {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s := e.pending[id]
+		delete(e.pending, id)
+		e.endSession(s)
+	}
+	return e.err
+}
+
 // Flush ends every open session (end of input) and saves the baselines.
 func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	e.emit = emit

@@ -77,10 +77,10 @@ func (s *Severity) UnmarshalJSON(b []byte) error {
 
 // Alert is one finding. Time is the event time at which it was detected.
 type Alert struct {
-	ID        string    `json:"id"`
-	Time      time.Time `json:"time"`
-	Rule      string    `json:"rule"`
-	Severity  Severity  `json:"severity"`
+	ID       string    `json:"id"`
+	Time     time.Time `json:"time"`
+	Rule     string    `json:"rule"`
+	Severity Severity  `json:"severity"`
 	// Host is the host the alert is about, for alerts about a host's state
 	// (patch posture) rather than about a log's events.
 	Host      string    `json:"host,omitempty"`

@@ -77,13 +77,10 @@ func (s *Severity) UnmarshalJSON(b []byte) error {
 
 // Alert is one finding. Time is the event time at which it was detected.
 type Alert struct {
-	ID       string    `json:"id"`
-	Time     time.Time `json:"time"`
-	Rule     string    `json:"rule"`
-	Severity Severity  `json:"severity"`
-	// Host is the host the alert is about, for alerts about a host's state
-	// (patch posture) rather than about a log's events.
-	Host      string    `json:"host,omitempty"`
+	ID        string    `json:"id"`
+	Time      time.Time `json:"time"`
+	Rule      string    `json:"rule"`
+	Severity  Severity  `json:"severity"`
 	User      string    `json:"user,omitempty"`
 	SrcIP     string    `json:"src_ip,omitempty"`
 	Attack    []string  `json:"attack"`
@@ -92,6 +89,9 @@ type Alert struct {
 	LastSeen  time.Time `json:"last_seen"`
 	Incident  string    `json:"incident,omitempty"`
 	Evidence  Evidence  `json:"evidence"`
+	// Host is the host the alert is about, for alerts about a host's state
+	// (patch posture) rather than about a log's events.
+	Host string `json:"host,omitempty"`
 }
 
 // Evidence says what the alert rests on.

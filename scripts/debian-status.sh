@@ -8,7 +8,7 @@
 # os-release are kept in a cache directory; the rest is deleted.
 #
 # No Debian package ships a dpkg status file among its examples or test data
-# (searched: see internal/inventory/testdata.md), so a real system's file made
+# (what was searched: internal/inventory/testdata.md), so a real system's file made
 # by Debian's own tools is the next best thing. Nothing is copied into the
 # repository.
 #

@@ -79,6 +79,7 @@ func TestInventoryPostedToServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Inventory.TokenFile = tokenFile
+	cfg.Inventory.MaxBody = serve.ByteSize(len(sbom) + 4096)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -129,6 +130,9 @@ func TestInventoryPostedToServe(t *testing.T) {
 	if code, _ := post("", sbom); code != http.StatusUnauthorized {
 		t.Errorf("no token: %d, want 401", code)
 	}
+	if code, _ := post("inv-s3cret", sbom+strings.Repeat(" ", 8192)); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over max_body: %d, want 413", code)
+	}
 	if code, msg := post("inv-s3cret", sbom[:len(sbom)/2]); code != http.StatusBadRequest || !strings.Contains(msg, "CycloneDX JSON") {
 		t.Errorf("truncated document: %d %q, want 400 naming CycloneDX JSON", code, msg)
 	}
@@ -136,7 +140,7 @@ func TestInventoryPostedToServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code, msg := post("inv-s3cret", string(status)); code != http.StatusBadRequest || !strings.Contains(msg, "want a CycloneDX or SPDX JSON document") {
+	if code, msg := post("inv-s3cret", string(status[:min(len(status), 64<<10)])); code != http.StatusBadRequest || !strings.Contains(msg, "want a CycloneDX or SPDX JSON document") {
 		t.Errorf("a dpkg status file: %d %q, want 400", code, msg)
 	}
 	// Nothing rejected was stored.

@@ -69,6 +69,7 @@ tmp=$(mktemp -d /var/tmp/vigil-debian-status.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 start=$SECONDS
 echo "+ mmdebstrap --variant=minbase bookworm ($mirror, with bookworm-security)"
+# shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded by its hook shell
 mmdebstrap --quiet --mode=root --variant=minbase --include=nano \
 	--customize-hook='chroot "$1" dpkg --remove nano' \
 	bookworm "$tmp/root" \

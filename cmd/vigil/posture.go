@@ -108,7 +108,7 @@ uses when given: --webhook, --syslog (CEF), --smtp with --mail-to.`,
 	fl.IntVar(&f.policy.HighDays, "sla-high", def.HighDays, "days a high-severity fix may wait (0: no deadline)")
 	fl.IntVar(&f.policy.MediumDays, "sla-medium", def.MediumDays, "days a medium-severity fix may wait (0: no deadline)")
 	fl.IntVar(&f.policy.LowDays, "sla-low", def.LowDays, "days a low-severity fix may wait (0: no deadline)")
-	f.notifyFlags.register(cmd)
+	f.register(cmd)
 	return cmd
 }
 

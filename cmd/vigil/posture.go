@@ -268,7 +268,8 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 }
 
 // sendAlerts hands a host's posture alerts to the outputs, if any, and
-// returns how many could not be delivered (each logged).
+// returns how many could not be delivered (each logged). Each delivery has
+// 30 s.
 func sendAlerts(n notify.Notifier, alerts []posture.Alert, log *slog.Logger) int {
 	if n == nil {
 		return 0
@@ -277,7 +278,9 @@ func sendAlerts(n notify.Notifier, alerts []posture.Alert, log *slog.Logger) int
 	for _, pa := range alerts {
 		a, err := pa.Notice()
 		if err == nil {
-			err = n.Notify(context.Background(), a)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err = n.Notify(ctx, a)
+			cancel()
 		}
 		if err != nil {
 			failed++

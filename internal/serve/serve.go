@@ -138,6 +138,13 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	for path, h := range handlers {
 		mux.Handle(path, h)
 	}
+	invH, err := inventoryHandler(cfg.Inventory, st, log, opts.Now)
+	if err != nil {
+		return err
+	}
+	if invH != nil {
+		mux.Handle(inventoryPath, invH)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)

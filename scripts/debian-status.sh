@@ -7,16 +7,18 @@
 # config-files" entry written by dpkg itself), and the status file and
 # os-release are kept in a cache directory; the rest is deleted.
 #
-# No Debian package ships a dpkg status file among its examples or test data
-# (what was searched: internal/inventory/testdata.md), so a real system's file made
-# by Debian's own tools is the next best thing. Nothing is copied into the
-# repository.
+# No Debian binary package ships a dpkg status file among its examples or
+# test data (what was searched: internal/inventory/testdata.md); apt's source
+# package does (apt_examples below), and a real system's file made by
+# Debian's own tools covers what those old examples lack. Nothing is copied
+# into the repository.
 #
 # Idempotent: does nothing when the files are there. Takes about a minute
 # otherwise. Needs root and apt-get; exits 0 with a message when it cannot run,
 # and the test then skips (outside CI) or fails (CI=true) saying why.
 #   ./scripts/debian-status.sh          make the files when missing
 #   ./scripts/debian-status.sh --check  exit 1 when missing, make nothing
+# It also fetches apt's example status files (apt_examples below).
 #   ./scripts/debian-status.sh --path   print the cache directory
 # The cache directory is $VIGIL_DEBIAN_STATUS_DIR, default
 # /var/cache/vigil-testdata/debian12-minbase.
@@ -35,6 +37,43 @@ case ${1:-} in
 	exit 1
 	;;
 esac
+
+# apt's own example status files (its source package's test/integration/
+# status-*: real dpkg status files from bug reports, used by apt's test
+# suite), fetched with apt-get source from the same mirror (apt checks the
+# signed Release, then the hashes of the .dsc and the tarball) and kept in
+# $VIGIL_APT_EXAMPLES_DIR (default /var/cache/vigil-testdata/apt-status-examples).
+examples=${VIGIL_APT_EXAMPLES_DIR:-/var/cache/vigil-testdata/apt-status-examples}
+apt_examples() {
+	if compgen -G "$examples/status-*" >/dev/null; then
+		echo "debian-status: $examples present"
+		return 0
+	fi
+	if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
+		echo "debian-status: $examples missing, and cannot make it (needs root and apt-get); TestDpkgStatusAptExamples will skip" >&2
+		return 0
+	fi
+	local mirror t
+	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	mirror=${mirror:-http://deb.debian.org/debian}
+	t=$(mktemp -d /var/tmp/vigil-apt-src.XXXXXX)
+	mkdir -p "$t/lists/partial" "$t/cache/archives/partial" "$t/src" "$t/out"
+	echo "deb-src ${mirror%/} bookworm main" >"$t/sources.list"
+	local o=(-o "Dir::Etc::SourceList=$t/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+		-o "Dir::State::Lists=$t/lists" -o "Dir::Cache=$t/cache" -o APT::Sandbox::User=root)
+	echo "+ apt-get source --download-only apt (bookworm, $mirror)"
+	apt-get "${o[@]}" update -qq
+	(cd "$t/src" && apt-get "${o[@]}" source --download-only -qq apt)
+	tar -xJf "$t"/src/apt_*.tar.xz -C "$t/out" --strip-components=3 --wildcards '*/test/integration/status-*'
+	printf '%s\n' "dpkg status files from apt's source package $(basename "$t"/src/apt_*.dsc .dsc) (test/integration/status-*)," \
+		"fetched by vigil's scripts/debian-status.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ) from $mirror." >"$t/out/README"
+	mkdir -p "$(dirname "$examples")"
+	rm -rf "$examples"
+	mv "$t/out" "$examples"
+	rm -rf "$t"
+	echo "debian-status: $examples made ($(find "$examples" -name 'status-*' | wc -l) files)"
+}
+apt_examples
 
 if [[ -s $dir/status && -s $dir/os-release ]]; then
 	echo "debian-status: $dir/status present"

@@ -118,10 +118,6 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 			kev = abs
 		}
 	}
-	rules, err := loadRules("", false)
-	if err != nil {
-		return err
-	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	_, _ = fmt.Fprintf(stderr, "vigil demo: building the clinic in %s\n", dir) // progress on stderr
 	started := time.Now()
@@ -131,7 +127,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	}
 	res, err := demo.Run(ctx, demo.Options{
 		Dir: dir, Seed: f.seed, Staff: f.staff, Days: f.days, KEV: kev,
-		Pipeline: demo.Batch{Rules: rules, Logger: log}, Logger: log, Step: step,
+		Pipeline: demo.Serve{Logger: log}, Logger: log, Step: step,
 	})
 	if errors.Is(err, demo.ErrOptions) {
 		return fmt.Errorf("%w: %w", errUsage, err)

@@ -115,8 +115,7 @@ func Defaults() Config {
 		Bus:     BusConfig{Stream: "VIGIL_EVENTS", Subject: "vigil.events", MaxAge: Duration(30 * 24 * time.Hour)},
 		Store:   StoreConfig{Driver: "sqlite", Retention: RetentionConfig{MaxAge: Duration(400 * 24 * time.Hour)}},
 		Log:     LogConfig{Level: "info", Format: "text"},
-		Detect: DetectConfig{Enabled: true, Tick: Duration(30 * time.Second), IncidentWindow: Duration(24 * time.Hour),
-			EndGrace: Duration(5 * time.Second)},
+		Detect:  DetectConfig{Enabled: true, Tick: Duration(30 * time.Second), IncidentWindow: Duration(24 * time.Hour)},
 		Outputs: OutputsConfig{
 			Stdout:  StdoutOutput{MinSeverity: "low"},
 			Webhook: WebhookOutput{Format: "json", MinSeverity: "high"},

@@ -39,11 +39,13 @@ type DetectConfig struct {
 	// them instead of alerting on months of history. RFC 3339
 	// ("2024-03-01T00:00:00Z") or a date ("2024-03-01", midnight UTC).
 	LearnUntil Timestamp `yaml:"learn_until"`
-	// EndGrace keeps a session open this long (event time, or the clock
-	// while the bus is quiet) after its logout line, for the mail_opened
-	// lines Dovecot's stats process writes after it; 0 ends a session at its
-	// logout line (default 5s, as 'vigil analyze'). A thresholds file's
-	// end_grace, when set, takes precedence.
+	// EndGrace keeps a session open this long after its logout line (event
+	// time, or the clock while the bus is quiet), for the mail_opened lines
+	// Dovecot's stats process can write after it: 5s joins them to their
+	// session, as 'vigil analyze' does. The default, 0, ends a session at
+	// its logout line (a session still in its grace when serve stops is not
+	// carried over). A thresholds file's end_grace, when set, takes
+	// precedence.
 	EndGrace Duration `yaml:"end_grace"`
 }
 

@@ -186,9 +186,11 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		go func() { detectDone <- det.run(consumeCtx, b, time.Duration(cfg.Detect.Tick)) }()
 	}
 	retDone := make(chan struct{})
+	retCtx, stopRetention := context.WithCancel(ctx) // also stopped at the end of a replay
+	defer stopRetention()
 	go func() {
 		defer close(retDone)
-		retention(ctx, cfg.Store.Retention, opts.RetentionEvery, st, log, opts.Now, m.pruned)
+		retention(retCtx, cfg.Store.Retention, opts.RetentionEvery, st, log, opts.Now, m.pruned)
 	}()
 
 	srcCtx, stopSources := context.WithCancel(ctx)
@@ -270,6 +272,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			runErr = err
 		}
 	}
+	stopRetention()
 	<-retDone
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

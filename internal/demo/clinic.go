@@ -2,13 +2,15 @@
 // vigil over it ('vigil demo'): it builds the clinic from the project's
 // generators (internal/sim's staff and logs, internal/clinicmail's patients
 // and mail, internal/founding's mail server), plays the founding attack into
-// the logs, runs detection (through a Pipeline: the batch runner today),
-// the exposure assessment on what the attacker read and the posture audit,
-// and tells the story a clinic manager can read, with the full reports.
+// the logs, runs detection (through a Pipeline: Serve, 'vigil serve”s
+// machinery replaying the logs), the exposure assessment on what the
+// attacker read and the posture audit, and tells the story a clinic manager
+// can read, with the full reports.
 //
-// The package must not write outside the directory it is given, touch the
-// network, use the wall clock for anything but timings, or put patient data
-// anywhere but the Maildir, the register and the encrypted notification list.
+// The package must not write outside the directory it is given, listen
+// beyond loopback or reach the network, use the wall clock for anything but
+// timings, or put patient data anywhere but the Maildir, the register and
+// the encrypted notification list.
 package demo
 
 import (

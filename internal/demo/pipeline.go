@@ -86,7 +86,7 @@ func (b Batch) Detect(ctx context.Context, c *Clinic) (*Detection, error) {
 }
 
 // endGrace keeps a logged-out session open for Dovecot's late mail_opened
-// lines, as 'vigil analyze' and serve's detect.end_grace do by default.
+// lines, as 'vigil analyze' does by default (serve's detect.end_grace).
 const endGrace = 5 * time.Second
 
 // LearnUntil is the end of the logs' learning period: midnight after their

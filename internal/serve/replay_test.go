@@ -36,7 +36,7 @@ func replayLab(t *testing.T, cut string, learnUntil time.Time) (string, map[stri
 	}
 	dir := t.TempDir()
 	log := filepath.Join(dir, "dovecot-info.log")
-	if err := os.WriteFile(log, []byte(text), 0o600); err != nil {
+	if err := os.WriteFile(log, []byte(text), 0o600); err != nil { //nolint:gosec // G703: the test's own directory
 		t.Fatal(err)
 	}
 	cfg := baseConfig(t, filepath.Join(dir, "data"), false)

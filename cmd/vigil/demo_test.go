@@ -345,7 +345,14 @@ func TestDemoServe(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("after SIGTERM: %v\n%s", err, errOut.String())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v\n%s", err, errOut.String())
+		}
+	case <-time.After(60 * time.Second): // a bound for a hung shutdown only
+		t.Fatal("vigil demo --serve did not stop within 60s of SIGTERM")
 	}
 }

@@ -62,13 +62,6 @@ func (f *detectFlags) engine(log *slog.Logger, learnOnly bool, rules []detect.Ev
 		}
 		opts.Config = cfg
 	}
-	if opts.Config.EndGrace == 0 {
-		// Dovecot's stats process can write a session's mail_opened lines
-		// after its logout line; ending the session at the logout line would
-		// split its reads into a second session. Keep it open this long (event
-		// time); the runner's Finish ends whatever is still open.
-		opts.Config.EndGrace = batchEndGrace
-	}
 	if f.state != "" {
 		st, err := detect.NewFileStore(f.state)
 		if err != nil {
@@ -307,7 +300,3 @@ func atLeastOnePath(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
-
-// batchEndGrace is how long (event time) vigil analyze keeps a logged-out
-// session open for late mail_opened lines, unless --detect-config sets end_grace.
-const batchEndGrace = 5 * time.Second

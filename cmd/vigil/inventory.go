@@ -32,11 +32,13 @@ files are there, each package carries the time its version arrived, so the
 server can tell how long ago this host was updated; when apt's configuration
 says whether unattended upgrades are on, the document says so too.
 
-Ship it to the vigil server on a timer, or give it to 'vigil posture'. On RPM
-systems, use rpm itself:
+Ship it to the vigil server on a timer (POST to /inventory of 'vigil serve'
+with the inventory token; see 'vigil serve --help'), or give it to 'vigil
+posture'. On RPM systems, use rpm itself:
   rpm -qa --queryformat "$(vigil inventory --rpm-queryformat)" > host.rpm.txt`,
 		Example: `  vigil inventory > $(hostname).cdx.json
-  vigil inventory --root /mnt/backup-of-mail1 --host mail1 --internet-facing`,
+  vigil inventory --root /mnt/backup-of-mail1 --host mail1 --internet-facing
+  vigil inventory | curl -fsS -H @/etc/vigil/inventory.header --data-binary @- https://vigil.example/inventory`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runInventory(cmd.OutOrStdout(), cmd.ErrOrStderr(), f)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/vigilhq/vigil/internal/history"
 	"github.com/vigilhq/vigil/internal/inventory"
+	"github.com/vigilhq/vigil/internal/notify"
 	"github.com/vigilhq/vigil/internal/posture"
 	"github.com/vigilhq/vigil/internal/vulndb"
 )
@@ -33,6 +35,7 @@ type postureFlags struct {
 	policy   posture.Policy
 	noKEVDue bool
 	noCache  bool
+	notifyFlags
 }
 
 func newPostureCmd() *cobra.Command {
@@ -71,12 +74,14 @@ its due date is overdue; critical fixes are due within 14 days, high within
 added after it, are left out, so a report for that day says what was known
 then. Each host's report ends with its alerts: no security update for 90 days
 on an internet-facing host (180 on others), an exploited bug past its KEV due
-date, a critical fix overdue.`,
+date, a critical fix overdue. The alerts also go to the outputs detection
+uses when given: --webhook, --syslog (CEF), --smtp with --mail-to.`,
 		Example: `  vigil posture --osv Debian-all.zip --kev known_exploited_vulnerabilities.json \
       --history /var/log/apt/history.log --history /var/log/apt/history.log.1.gz \
       /var/lib/dpkg/status
   vigil posture --osv osv/ --kev kev.json --json mail1.yaml web1.cdx.json
-  vigil posture --osv osv/ --now 2021-08-20 --fail-on D mail1.yaml   # exit 1 when grade is D or F`,
+  vigil posture --osv osv/ --now 2021-08-20 --fail-on D mail1.yaml   # exit 1 when grade is D or F
+  vigil posture --osv osv/ --kev kev.json --syslog udp://siem:514 --webhook https://chat.example/hook mail1.yaml`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErrorf("posture needs at least one INVENTORY file (try /var/lib/dpkg/status)")
@@ -103,6 +108,7 @@ date, a critical fix overdue.`,
 	fl.IntVar(&f.policy.HighDays, "sla-high", def.HighDays, "days a high-severity fix may wait (0: no deadline)")
 	fl.IntVar(&f.policy.MediumDays, "sla-medium", def.MediumDays, "days a medium-severity fix may wait (0: no deadline)")
 	fl.IntVar(&f.policy.LowDays, "sla-low", def.LowDays, "days a low-severity fix may wait (0: no deadline)")
+	f.register(cmd)
 	return cmd
 }
 
@@ -131,6 +137,10 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	}
 	if f.failOn != "" && !strings.Contains("BCDF", f.failOn) || len(f.failOn) > 1 {
 		return usageErrorf("--fail-on %q: want B, C, D or F", f.failOn)
+	}
+	notifier, err := f.build()
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	report := func(errs []error) {
@@ -208,6 +218,7 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 
 	out := bufio.NewWriter(stdout)
 	worst := ""
+	notifyErrs := 0
 	for _, h := range hosts {
 		inv, path := h.inv, h.path
 		if inv.OS == "" && len(inv.Packages) > 0 && opts.OSV != nil {
@@ -230,6 +241,7 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 		r, errs := a.Assess(posture.Host{Inventory: inv, History: hist, Unattended: un})
 		report(errs)
 		r.Alerts = posture.Alerts(r, posture.DefaultThresholds())
+		notifyErrs += sendAlerts(notifier, r.Alerts, log)
 		if r.Grade > worst {
 			worst = r.Grade
 		}
@@ -246,10 +258,36 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("writing output: %w", err)
 	}
+	if notifyErrs > 0 {
+		return fmt.Errorf("%d alert(s) could not be delivered", notifyErrs)
+	}
 	if f.failOn != "" && worst >= f.failOn {
 		return fmt.Errorf("%w: grade %s", errFindings, worst)
 	}
 	return nil
+}
+
+// sendAlerts hands a host's posture alerts to the outputs, if any, and
+// returns how many could not be delivered (each logged). Each delivery has
+// 30 s.
+func sendAlerts(n notify.Notifier, alerts []posture.Alert, log *slog.Logger) int {
+	if n == nil {
+		return 0
+	}
+	failed := 0
+	for _, pa := range alerts {
+		a, err := pa.Notice()
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err = n.Notify(ctx, a)
+			cancel()
+		}
+		if err != nil {
+			failed++
+			log.Error("alert not delivered", "host", pa.Host, "rule", pa.Rule, "err", err)
+		}
+	}
+	return failed
 }
 
 // writeTable writes one host's report for a person.

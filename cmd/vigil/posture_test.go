@@ -3,11 +3,18 @@ package main
 import (
 	"archive/zip"
 	"encoding/json"
-	"github.com/vigilhq/vigil/internal/shareddata"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/vigilhq/vigil/internal/alert"
+	"github.com/vigilhq/vigil/internal/shareddata"
 )
 
 const founding = "../../internal/founding/"
@@ -195,5 +202,94 @@ func TestPostureZipAndCache(t *testing.T) {
 	}
 	if third, _, _ := runCLI(t, "", append([]string{"posture", "--no-cache"}, args[1:]...)...); third != first {
 		t.Errorf("--no-cache:\n%s", third)
+	}
+}
+
+// TestPostureAlertsToOutputs sends the founding case's posture alerts through
+// the outputs detection uses: a real HTTP webhook server and a real syslog
+// (UDP) listener receive what the report lists as its alerts.
+func TestPostureAlertsToOutputs(t *testing.T) {
+	kev := shareddata.Path(t, "kev/known_exploited_vulnerabilities.json")
+	var mu sync.Mutex
+	var hooked []alert.Alert
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a alert.Alert
+		if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		mu.Lock()
+		hooked = append(hooked, a)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pc.Close() }()
+
+	out, errOut, code := runCLI(t, "", "posture", "--osv", founding+"osv", "--kev", kev, "--now", "2021-08-20", "--json",
+		"--webhook", srv.URL, "--syslog", "udp://"+pc.LocalAddr().String(), founding+"mail1.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Alerts []struct {
+			Host, Rule, Severity, Title string
+			Evidence                    []string
+		} `json:"alerts"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(doc.Alerts) == 0 {
+		t.Fatal("the founding case raised no posture alert")
+	}
+	var syslogs []string
+	buf := make([]byte, 64<<10)
+	for range doc.Alerts {
+		_ = pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _, err := pc.ReadFrom(buf)
+		if err != nil {
+			t.Fatalf("syslog: %d of %d alerts arrived: %v", len(syslogs), len(doc.Alerts), err)
+		}
+		syslogs = append(syslogs, string(buf[:n]))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(hooked) != len(doc.Alerts) {
+		t.Fatalf("webhook got %d alerts, the report lists %d", len(hooked), len(doc.Alerts))
+	}
+	for i, want := range doc.Alerts {
+		got := hooked[i]
+		if got.Host != want.Host || got.Rule != want.Rule || got.Severity.String() != want.Severity || got.Summary != want.Title ||
+			strings.Join(got.Evidence.Findings, "|") != strings.Join(want.Evidence, "|") || got.ID == "" {
+			t.Errorf("webhook alert %d = %+v, report says %+v", i, got, want)
+		}
+		s := syslogs[i]
+		for _, part := range []string{"|vigil|vigil|", "|" + want.Rule + "|" + want.Title + "|", "dhost=" + want.Host, "externalId=" + got.ID} {
+			if !strings.Contains(s, part) {
+				t.Errorf("syslog message %d lacks %q: %s", i, part, s)
+			}
+		}
+	}
+	// The founding case's defining alert: 13 months without a security update.
+	first := hooked[0]
+	if first.Rule != "posture.no-security-update" || first.Host != "mail1.clinic.example" || first.Severity != alert.High ||
+		!strings.Contains(first.Summary, "No security update for 402 days on internet-facing mail1.clinic.example") ||
+		len(first.Evidence.Findings) != 1 || first.Evidence.Findings[0] != "last security update: 2020-07-14" {
+		t.Errorf("first alert: %+v", first)
+	}
+	if !strings.HasPrefix(syslogs[0], "<35>1 ") {
+		t.Errorf("syslog priority of a high alert: %s", syslogs[0][:10])
+	}
+
+	// An output that refuses: the report is still written, the exit is 1.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }))
+	defer bad.Close()
+	out, errOut, code = runCLI(t, "", "posture", "--osv", founding+"osv", "--now", "2021-08-20", "--webhook", bad.URL, founding+"mail1.yaml")
+	if code != 1 || !strings.Contains(out, "grade F") || !strings.Contains(errOut, "could not be delivered") {
+		t.Errorf("refusing webhook: exit %d, stderr %s", code, errOut)
 	}
 }

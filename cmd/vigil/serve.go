@@ -29,6 +29,8 @@ const exampleConfig = `  # /etc/vigil/vigil.yml
     - {name: mail, type: file, paths: [/var/log/mail.log*]}
     - {name: syslog, type: syslog, udp: 127.0.0.1:5514, tcp: 127.0.0.1:5514}
     - {name: exporter, type: http, token_file: /etc/vigil/exporter.token}
+  inventory:                       # POST /inventory: hosts ship 'vigil inventory' output
+    token_file: /etc/vigil/inventory.token                       # max_body: 32MiB
   detect:                          # on by default; every key optional
     geoip_country: /var/lib/GeoIP/GeoLite2-Country.mmdb
     geoip_asn: /var/lib/GeoIP/GeoLite2-ASN.mmdb
@@ -71,7 +73,11 @@ once: one delivered again after a crash is already stored and not sent again
 alert). Sessions idle 12h without a logout are ended while the bus is quiet
 (detect.tick, 30s). Sessions still open at shutdown are not carried over.
 
-HTTP: /healthz, /readyz, /metrics (Prometheus), and each http source's intake.
+HTTP: /healthz, /readyz, /metrics (Prometheus), each http source's intake,
+and, when inventory.token or token_file is set, POST /inventory: a host's
+CycloneDX (or SPDX) JSON from 'vigil inventory', answered 204 once stored as
+that host's latest inventory, 400 with the reason for a document vigil cannot
+read, 401 for a wrong token.
 SIGTERM or SIGINT stops the sources, lets the store and detection catch up,
 saves the baselines, and exits.
 Logs go to stderr. 'vigil config check FILE' checks a configuration.`,

@@ -19,7 +19,8 @@ func TestServeHelpExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !cfg.Detect.Enabled || cfg.Detect.GeoIPCountry == "" || cfg.Outputs.Webhook.Format != "slack" ||
-		cfg.Outputs.Webhook.MinSeverity != "high" || cfg.Outputs.Stdout.Enabled || len(cfg.Outputs.Email.To) != 1 {
+		cfg.Outputs.Webhook.MinSeverity != "high" || cfg.Outputs.Stdout.Enabled || len(cfg.Outputs.Email.To) != 1 ||
+		cfg.Inventory.TokenFile != "/etc/vigil/inventory.token" {
 		t.Errorf("parsed detect %+v outputs %+v", cfg.Detect, cfg.Outputs)
 	}
 }

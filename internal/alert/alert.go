@@ -89,6 +89,9 @@ type Alert struct {
 	LastSeen  time.Time `json:"last_seen"`
 	Incident  string    `json:"incident,omitempty"`
 	Evidence  Evidence  `json:"evidence"`
+	// Host is the host the alert is about, for alerts about a host's state
+	// (patch posture) rather than about a log's events.
+	Host string `json:"host,omitempty"`
 }
 
 // Evidence says what the alert rests on.
@@ -104,6 +107,9 @@ type Evidence struct {
 	Reads []Read `json:"reads,omitempty"`
 	// Events are references to the log lines ("file:line"), at most a few dozen.
 	Events []string `json:"events,omitempty"`
+	// Findings are, for a posture alert, the findings or figures behind it
+	// in words ("CVE-2021-26855 exchange 15.1.2176.2 → 15.1.2176.9").
+	Findings []string `json:"findings,omitempty"`
 }
 
 // Read is what one session read from one mailbox.

@@ -68,11 +68,12 @@ type Config struct {
 	Suppress time.Duration `yaml:"suppress"`
 	// SessionIdle ends a session whose logout was never seen.
 	SessionIdle time.Duration `yaml:"session_idle"`
-	// EndGrace, when set, keeps a session open this long (event time, or
-	// the caller's clock through Engine.Tick) after its logout line, for the
-	// exporter's mail_opened events that Dovecot's stats process writes
-	// after it. Zero ends sessions at the logout line (batch work, where a
-	// late event is still in the file). Live tailing sets it.
+	// EndGrace keeps a session open this long (event time, or the caller's
+	// clock through Engine.Tick) after its logout line, for the exporter's
+	// mail_opened events that Dovecot's stats process writes after it; the
+	// same default holds for batch work (vigil analyze, the demo) and live
+	// detection (vigil serve). Zero takes the default; a negative value (in
+	// code only: the YAML refuses it) ends sessions at the logout line.
 	EndGrace time.Duration `yaml:"end_grace"`
 }
 
@@ -113,8 +114,14 @@ func DefaultConfig() Config {
 		SlowTotal: 60, SlowDays: 2,
 		Suppress:    24 * time.Hour,
 		SessionIdle: 12 * time.Hour,
+		EndGrace:    DefaultEndGrace,
 	}
 }
+
+// DefaultEndGrace is Config.EndGrace's default. Dovecot's stats process was
+// seen writing mail_opened lines up to about a second after the session's
+// logout line (test/lab); 5 s leaves room for a loaded server.
+const DefaultEndGrace = 5 * time.Second
 
 func (c *Config) fill() {
 	d := DefaultConfig()
@@ -152,6 +159,9 @@ func (c *Config) fill() {
 	def(&c.SlowDays, d.SlowDays)
 	defd(&c.Suppress, d.Suppress)
 	defd(&c.SessionIdle, d.SessionIdle)
+	if c.EndGrace == 0 {
+		c.EndGrace = d.EndGrace
+	}
 }
 
 // EventRule is a rule evaluated on every event (a compiled Sigma rule); it
@@ -330,6 +340,25 @@ func (e *Engine) endDue(now time.Time) {
 
 // learning reports whether the engine only learns now.
 func (e *Engine) learning() bool { return e.learn || e.now.Before(e.learnUntil) }
+
+// EndPending ends now the sessions that logged out and wait out their
+// end grace (a live reader's shutdown: what is in memory is not carried
+// over a restart, and these sessions are complete but for late lines).
+// Sessions without a logout stay open.
+func (e *Engine) EndPending(emit func(*alert.Alert)) error {
+	e.emit = emit
+	ids := make([]string, 0, len(e.pending))
+	for id := range e.pending {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		s := e.pending[id]
+		delete(e.pending, id)
+		e.endSession(s)
+	}
+	return e.err
+}
 
 // Flush ends every open session (end of input) and saves the baselines.
 func (e *Engine) Flush(emit func(*alert.Alert)) error {

@@ -43,7 +43,7 @@ func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
 			}
 		}
 		beforeTick = len(got)
-		if err := e.Tick(time.Date(2026, 6, 12, 22, 50, 1, 0, time.UTC).Add(grace), emit); err != nil {
+		if err := e.Tick(time.Date(2026, 6, 12, 22, 50, 1, 0, time.UTC).Add(e.cfg.EndGrace), emit); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 1 {
@@ -54,7 +54,10 @@ func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
 	if uids, n := run(2 * time.Second); uids != "1:3" || n != 0 {
 		t.Errorf("with grace: UIDs %q (alerts before Tick: %d), want 1:3 raised by Tick", uids, n)
 	}
-	if uids, _ := run(0); !strings.HasPrefix(uids, "1:2") {
+	if uids, n := run(0); uids != "1:3" || n != 0 {
+		t.Errorf("default grace (%s): UIDs %q (alerts before Tick: %d), want 1:3 raised by Tick", DefaultEndGrace, uids, n)
+	}
+	if uids, _ := run(-1); !strings.HasPrefix(uids, "1:2") {
 		t.Errorf("without grace: UIDs %q, want the two seen before the logout", uids)
 	}
 }
@@ -100,5 +103,51 @@ func TestDownloadWhenCommandComesFirst(t *testing.T) {
 	}
 	if got[0].Rule != "mailbox-download" || !strings.Contains(got[0].Summary, "3 messages so far") {
 		t.Errorf("alert %s: %s", got[0].Rule, got[0].Summary)
+	}
+}
+
+// TestEndPendingAtShutdown: a live reader stopping ends the sessions that
+// logged out and wait out their grace (their download is raised), and
+// leaves a session without a logout open.
+func TestEndPendingAtShutdown(t *testing.T) {
+	lines := []string{
+		`2026-06-12T22:50:00 pop3-login: Info: Login: user=<reception>, method=PLAIN, rip=127.77.0.3, lip=127.0.0.1, mpid=901, session=<PopQ2Rh8ax/AAAC>`,
+		`2026-06-12T22:50:01 pop3(reception)<901><PopQ2Rh8ax/AAAC>: Info: Disconnected: Logged out top=0/0, retr=3/1344, del=0/3, size=1296`,
+		`2026-06-12T22:50:02 imap-login: Info: Login: user=<dr.smith>, method=PLAIN, rip=127.77.0.4, lip=127.0.0.1, mpid=902, session=<ImapQ2Rh8ax/AAAD>`,
+	}
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*alert.Alert
+	emit := func(a *alert.Alert) { got = append(got, a) }
+	for _, l := range lines {
+		var ev event.Event
+		if _, err := dec.Decode(l, &ev); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if err := e.Process(&ev, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(e.pending) != 1 || len(e.sessions) != 2 {
+		t.Fatalf("before: %d pending, %d open sessions; want 1 and 2", len(e.pending), len(e.sessions))
+	}
+	if err := e.EndPending(emit); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.pending) != 0 || len(e.sessions) != 1 || e.sessions["ImapQ2Rh8ax/AAAD"] == nil {
+		t.Errorf("after: %d pending, %d open sessions; want 0 and dr.smith's IMAP session", len(e.pending), len(e.sessions))
+	}
+	var rules []string
+	for _, a := range got {
+		rules = append(rules, a.Rule+":"+a.User)
+	}
+	if !strings.Contains(strings.Join(rules, " "), "mailbox-download:reception") {
+		t.Errorf("alerts %v: want reception's POP3 download raised by EndPending", rules)
 	}
 }

@@ -59,11 +59,13 @@ func CEF(a *alert.Alert, version string) string {
 		{"start", strconv.FormatInt(a.FirstSeen.UnixMilli(), 10)},
 		{"end", strconv.FormatInt(a.LastSeen.UnixMilli(), 10)},
 		{"externalId", a.ID},
+		{"dhost", a.Host},
 		{"suser", a.User},
 		{"src", a.SrcIP},
 		{"cs1Label", "attack"}, {"cs1", strings.Join(a.Attack, ",")},
 		{"cs2Label", "incident"}, {"cs2", a.Incident},
 		{"cnt", strconv.Itoa(max(a.Evidence.Count, 1))},
+		{"cs3Label", "findings"}, {"cs3", strings.Join(a.Evidence.Findings, "; ")},
 	}
 	sep := ""
 	for _, kv := range ext {

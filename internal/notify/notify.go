@@ -69,6 +69,9 @@ func Text(a *alert.Alert) string {
 	if len(a.Attack) > 0 {
 		fmt.Fprintf(&b, " (ATT&CK %s)", strings.Join(a.Attack, ", "))
 	}
+	if a.Host != "" {
+		fmt.Fprintf(&b, "; host %s", a.Host)
+	}
 	if a.User != "" {
 		fmt.Fprintf(&b, "; account %s", a.User)
 	}
@@ -81,6 +84,9 @@ func Text(a *alert.Alert) string {
 	}
 	for _, r := range a.Evidence.Reads {
 		fmt.Fprintf(&b, "\nread: %s %s: %d message(s), UIDs %s", r.User, r.Mailbox, r.Messages, r.UIDs)
+	}
+	for _, f := range a.Evidence.Findings {
+		fmt.Fprintf(&b, "\n- %s", f)
 	}
 	return b.String()
 }

@@ -1,13 +1,17 @@
 package posture
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/vigilhq/vigil/internal/alert"
 )
 
-// Alert is a posture finding that crossed a threshold, in the shape of a
-// detection alert, so it can go out through the same outputs once those
-// exist.
+// Alert is a posture finding that crossed a threshold. Notice turns it into
+// detection's alert, which internal/notify sends through the same outputs
+// (webhook, syslog CEF, email).
 type Alert struct {
 	Time     time.Time `json:"time"`
 	Host     string    `json:"host"`
@@ -84,4 +88,25 @@ func Alerts(r *Report, th Thresholds) []Alert {
 			Title: fmt.Sprintf("%s overdue on %s", plural(len(crit), "critical security fix", "critical security fixes"), r.Host), Evidence: crit})
 	}
 	return out
+}
+
+// Notice returns the alert as detection's alert.Alert, for internal/notify:
+// Host names the host, the summary is the title, and the evidence lists the
+// findings or figures. Its ID is derived from the rule, the host and the
+// as-of time, so a rerun of the same report gives the same ID.
+func (a Alert) Notice() (*alert.Alert, error) {
+	sev, err := alert.ParseSeverity(a.Severity)
+	if err != nil {
+		return nil, fmt.Errorf("posture alert %s: %w", a.Rule, err)
+	}
+	h := sha256.New()
+	for _, s := range []string{a.Rule, a.Host, a.Time.UTC().Format(time.RFC3339Nano)} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return &alert.Alert{
+		ID: hex.EncodeToString(h.Sum(nil)[:8]), Time: a.Time, Rule: a.Rule, Severity: sev, Host: a.Host,
+		Attack: []string{}, Summary: a.Title, FirstSeen: a.Time, LastSeen: a.Time,
+		Evidence: alert.Evidence{Count: len(a.Evidence), Findings: append([]string(nil), a.Evidence...)},
+	}, nil
 }

@@ -33,6 +33,8 @@ type Config struct {
 	Detect DetectConfig `yaml:"detect"`
 	// Outputs are where alerts go besides the store.
 	Outputs OutputsConfig `yaml:"outputs"`
+	// Inventory is the POST /inventory intake of hosts' package inventories.
+	Inventory InventoryConfig `yaml:"inventory"`
 }
 
 // HTTPConfig is the HTTP server's.
@@ -241,6 +243,9 @@ func (c *Config) check() error {
 		return err
 	}
 	if err := c.Outputs.check(); err != nil {
+		return err
+	}
+	if err := c.checkInventory(); err != nil {
 		return err
 	}
 	names := map[string]bool{}

@@ -56,6 +56,8 @@ func TestBadConfigs(t *testing.T) {
 		"output-severity.yml":    `outputs.webhook.min_severity: unknown severity "loud"`,
 		"email-no-to.yml":        "outputs.email: smtp needs to (the recipients)",
 		"unknown-detect-key.yml": `unknown-detect-key.yml: line 5: unknown key "geoip_contry"`,
+		"inv-two-tokens.yml":     "inventory: token and token_file are exclusive",
+		"inv-path-taken.yml":     `source "a": path /inventory is the inventory intake's`,
 	}
 	files, err := filepath.Glob("testdata/bad/*.yml")
 	if err != nil {

@@ -304,10 +304,26 @@ func (d *detector) run(ctx context.Context, b *bus.Bus, every time.Duration) err
 		}
 	}()
 	err := b.Consume(ctx, bus.ConsumeOptions{Durable: detectDurable, Batch: 500}, d.handle)
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		// Stopped mid-batch at shutdown: the batch was not acknowledged
+		// and comes again at the next start.
+		err = nil
+	}
 	stop()
 	<-tickDone
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	// Sessions that logged out and wait for late lines end now: the
+	// engine's memory is not carried over a restart, their events are
+	// acknowledged, and what they raise would otherwise be lost.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if perr := d.eng.EndPending(d.collect); perr != nil && err == nil {
+		err = fmt.Errorf("detection: %w", perr)
+	}
+	if cerr := d.commit(sctx); cerr != nil && err == nil {
+		err = cerr
+	}
 	if serr := d.eng.SaveBaselines(); serr != nil && err == nil {
 		err = fmt.Errorf("detection: %w", serr)
 	}

@@ -159,6 +159,13 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	for path, h := range handlers {
 		mux.Handle(path, h)
 	}
+	invH, err := inventoryHandler(cfg.Inventory, st, log, opts.Now)
+	if err != nil {
+		return err
+	}
+	if invH != nil {
+		mux.Handle(inventoryPath, invH)
+	}
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http: %w", err)
@@ -264,7 +271,9 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		}
 	}
 	stopConsume()
-	if err := <-consumeDone; err != nil && runErr == nil {
+	// A consumer stopped mid-batch by stopConsume did not acknowledge that
+	// batch: it comes again at the next start, so it is not a failure.
+	if err := <-consumeDone; err != nil && !errors.Is(err, context.Canceled) && runErr == nil {
 		runErr = err
 	}
 	if det != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vigilhq/vigil/internal/parse"
 )
@@ -27,6 +28,9 @@ type IntakeOptions struct {
 	MaxBody int64
 }
 
+// readyWait bounds how long a request waits for the intake to start.
+const readyWait = 10 * time.Second
+
 // Intake receives Dovecot's event exporter (transport = http-post): each
 // POST body holds one JSON event, or several as JSON lines. It answers 204
 // only after every event of the request is durable on the bus, so a sender
@@ -35,7 +39,8 @@ type Intake struct {
 	opts IntakeOptions
 	env  Env
 	q    *queue
-	// ready is closed when Run starts; requests before get 503.
+	// ready is closed when Run starts; a request before waits for it up to
+	// readyWait, then gets 503.
 	ready chan struct{}
 	// mu guards closing; reqs counts requests in flight, which shutdown
 	// lets finish before the queue closes.
@@ -115,9 +120,18 @@ func (s *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad or missing token", http.StatusUnauthorized)
 		return
 	}
+	// The HTTP server may take a request a moment before the sources'
+	// goroutines have started: wait for Run rather than refuse (Dovecot's
+	// exporter does not retry a refused event).
+	wait := time.NewTimer(readyWait)
 	select {
 	case <-s.ready:
-	default:
+		wait.Stop()
+	case <-r.Context().Done():
+		wait.Stop()
+		http.Error(w, "cancelled", http.StatusServiceUnavailable)
+		return
+	case <-wait.C:
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
 	}

@@ -186,6 +186,13 @@ type Package struct {
 	Version string
 	// Ecosystem is the package world the name belongs to (OSV's term: "Debian:12").
 	Ecosystem string
+	// Source and SourceVersion name the source package it was built from
+	// when it differs (Debian: libssl3 from openssl); vulnerability data
+	// is by source package.
+	Source        string `json:",omitempty"`
+	SourceVersion string `json:",omitempty"`
+	// InstalledAt is when this version arrived, where the host said so.
+	InstalledAt time.Time `json:",omitzero"`
 }
 
 // Inventory is a host's installed packages at one time.

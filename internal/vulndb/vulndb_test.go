@@ -268,6 +268,13 @@ func TestExchange(t *testing.T) {
 		"15.2.1118.20": "",
 		"15.0.1497.2":  "KB5000871 15.0.1497.12, KB5001779 15.0.1497.15, KB5003435 15.0.1497.18, KB5019758 15.0.1497.44",
 		"15.1.2106.2":  "KB5000871 15.1.2106.13, KB5001779 a supported CU, then KB5001779, KB5003435 a supported CU, then KB5003435, KB5019758 a supported CU, then KB5019758",
+		// Older CUs got the March 2021 SU too (build table: 2016 CU17 Mar21SU 15.1.2044.13,
+		// 2019 CU6 Mar21SU 15.2.659.12), but none of the later ones.
+		"15.1.2044.4":  "KB5000871 15.1.2044.13, KB5001779 a supported CU, then KB5001779, KB5003435 a supported CU, then KB5003435, KB5019758 a supported CU, then KB5019758",
+		"15.1.2044.13": "KB5001779 a supported CU, then KB5001779, KB5003435 a supported CU, then KB5003435, KB5019758 a supported CU, then KB5019758",
+		"15.2.659.12":  "KB5001779 a supported CU, then KB5001779, KB5003435 a supported CU, then KB5003435, KB5019758 a supported CU, then KB5019758",
+		"15.0.1395.4":  "KB5000871 15.0.1395.12, KB5001779 a supported CU, then KB5001779, KB5003435 a supported CU, then KB5003435, KB5019758 a supported CU, then KB5019758",
+		"15.1.1261.35": "KB5000871 a supported CU, then KB5000871, KB5001779 a supported CU, then KB5001779, KB5003435 a supported CU, then KB5003435, KB5019758 a supported CU, then KB5019758",
 	}
 	for build, want := range cases {
 		ms, err := x.Affecting(build)

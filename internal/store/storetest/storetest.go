@@ -512,6 +512,17 @@ func testInventoryFindings(t *testing.T, s store.Store) {
 	if err != nil || !reflect.DeepEqual(got, inv) {
 		t.Errorf("inventory = %+v, %v", got, err)
 	}
+	// Source package, its version and the install time come back too.
+	withSrc := store.Inventory{Host: "mail3", Taken: t0, Packages: []store.Package{
+		{Name: "libssl3", Version: "3.0.15-1~deb12u1", Ecosystem: "Debian:12", Source: "openssl", SourceVersion: "3.0.15-1~deb12u1",
+			InstalledAt: t0.Add(-48 * time.Hour)},
+	}}
+	if err := s.PutInventory(ctx, withSrc); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Inventory(ctx, "mail3"); err != nil || !reflect.DeepEqual(got, withSrc) {
+		t.Errorf("inventory with source = %+v, %v", got, err)
+	}
 	if _, err := s.Inventory(ctx, "mail2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing inventory: %v", err)
 	}

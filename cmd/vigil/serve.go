@@ -37,7 +37,6 @@ const exampleConfig = `  # /etc/vigil/vigil.yml
     # thresholds: /etc/vigil/detect.yml   # as 'vigil analyze --detect-config'
     # rules: /etc/vigil/rules             # Sigma rules instead of vigil's own
     # learn_until: 2024-03-01             # events before it only teach the baselines (old logs)
-    # end_grace: 5s                       # keep a logged-out session open for late mail_opened lines
   outputs:                         # alerts are always stored; these also send them
     webhook: {url: https://hooks.example/vigil, format: slack}   # min_severity: high
     syslog: {address: udp://siem.example:514}                    # CEF, min_severity: high

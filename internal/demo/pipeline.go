@@ -63,8 +63,7 @@ func (b Batch) Detect(ctx context.Context, c *Clinic) (*Detection, error) {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 	defer func() { _ = g.Close() }() // read-only
-	eng, err := detect.New(detect.Options{Logger: b.Logger, Geo: g, Rules: b.Rules, LearnUntil: c.LearnUntil(),
-		Config: detect.Config{EndGrace: endGrace}})
+	eng, err := detect.New(detect.Options{Logger: b.Logger, Geo: g, Rules: b.Rules, LearnUntil: c.LearnUntil()})
 	if err != nil {
 		return nil, err
 	}
@@ -84,10 +83,6 @@ func (b Batch) Detect(ctx context.Context, c *Clinic) (*Detection, error) {
 	}
 	return &Detection{Lines: res.Lines, Events: res.Events, Alerts: res.Alerts, Incidents: res.Incidents}, nil
 }
-
-// endGrace keeps a logged-out session open for Dovecot's late mail_opened
-// lines, as 'vigil analyze' does by default (serve's detect.end_grace).
-const endGrace = 5 * time.Second
 
 // LearnUntil is the end of the logs' learning period: midnight after their
 // first learnDays days.

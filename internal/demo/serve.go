@@ -87,11 +87,10 @@ detect:
   geoip_country: %[5]s
   geoip_asn: %[6]s
   learn_until: %[7]s   # the logs' first %[8]d days only teach the clinic's normal
-  end_grace: %[9]s                # Dovecot's mail_opened lines after a logout join its session
 log:
-  level: warn
+  level: info                  # vigil serve logs its HTTP address at info
 `, q(filepath.Join(c.Dir, ConfigFile)), q(filepath.Join(c.Dir, DataDir)), c.Start.Year(), q(c.Merged),
-		q(c.GeoIP[0]), q(c.GeoIP[1]), c.LearnUntil().Format(time.RFC3339), learnDays, endGrace)
+		q(c.GeoIP[0]), q(c.GeoIP[1]), c.LearnUntil().Format(time.RFC3339), learnDays)
 }
 
 // Detect implements Pipeline.

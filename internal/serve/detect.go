@@ -66,9 +66,6 @@ func newDetector(ctx context.Context, cfg Config, st store.Store, reg prometheus
 		}
 		opts.Config = c
 	}
-	if opts.Config.EndGrace == 0 {
-		opts.Config.EndGrace = time.Duration(dc.EndGrace)
-	}
 	if !dc.NoRules {
 		var rs []*sigma.Rule
 		var err error

@@ -39,19 +39,7 @@ type DetectConfig struct {
 	// them instead of alerting on months of history. RFC 3339
 	// ("2024-03-01T00:00:00Z") or a date ("2024-03-01", midnight UTC).
 	LearnUntil Timestamp `yaml:"learn_until"`
-	// EndGrace keeps a session open this long after its logout line (event
-	// time, or the clock while the bus is quiet), for the mail_opened lines
-	// Dovecot's stats process can write after it: 5s joins them to their
-	// session, as 'vigil analyze' does. The default, 0, ends a session at
-	// its logout line (a session still in its grace when serve stops is not
-	// carried over). A thresholds file's end_grace, when set, takes
-	// precedence.
-	EndGrace Duration `yaml:"end_grace"`
 }
-
-// maxEndGrace bounds detect.end_grace: Dovecot's late lines come within
-// seconds of the logout.
-const maxEndGrace = time.Hour
 
 // Timestamp is a point in time in YAML: RFC 3339, or a date (midnight UTC).
 type Timestamp struct{ time.Time }
@@ -77,9 +65,6 @@ func (d *DetectConfig) check() error {
 	}
 	if d.IncidentWindow <= 0 {
 		return errors.New("detect.incident_window: must be positive")
-	}
-	if d.EndGrace > Duration(maxEndGrace) {
-		return fmt.Errorf("detect.end_grace: %s is longer than %s (every session's end-of-session detectors wait for it)", time.Duration(d.EndGrace), maxEndGrace)
 	}
 	return nil
 }

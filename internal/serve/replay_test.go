@@ -120,14 +120,13 @@ func TestReplayNeedsEndingSources(t *testing.T) {
 	}
 }
 
-// TestDetectConfigKeys: detect.learn_until takes RFC 3339 or a date,
-// detect.end_grace defaults to 0 and is bounded, and bad values name the
-// line and the key.
+// TestDetectConfigKeys: detect.learn_until takes RFC 3339 or a date, is
+// unset by default, and a bad value names the file and the line.
 func TestDetectConfigKeys(t *testing.T) {
 	parse := func(detect string) (serve.Config, error) {
 		return serve.ParseConfig("t.yml", []byte("data_dir: /tmp/x\nsources: [{name: a, type: stdin}]\ndetect:\n"+detect))
 	}
-	if cfg, err := parse("  enabled: true\n"); err != nil || cfg.Detect.EndGrace != 0 || !cfg.Detect.LearnUntil.IsZero() {
+	if cfg, err := parse("  enabled: true\n"); err != nil || !cfg.Detect.LearnUntil.IsZero() {
 		t.Errorf("defaults: %+v %v", cfg.Detect, err)
 	}
 	for in, want := range map[string]time.Time{
@@ -136,16 +135,14 @@ func TestDetectConfigKeys(t *testing.T) {
 		"2021-07-16":                time.Date(2021, 7, 16, 0, 0, 0, 0, time.UTC),
 		`"2021-07-16"`:              time.Date(2021, 7, 16, 0, 0, 0, 0, time.UTC),
 	} {
-		cfg, err := parse("  learn_until: " + in + "\n  end_grace: 5s\n")
-		if err != nil || !cfg.Detect.LearnUntil.Equal(want) || cfg.Detect.EndGrace != serve.Duration(5*time.Second) {
-			t.Errorf("learn_until %s: %v, end_grace %v, %v", in, cfg.Detect.LearnUntil, cfg.Detect.EndGrace, err)
+		cfg, err := parse("  learn_until: " + in + "\n")
+		if err != nil || !cfg.Detect.LearnUntil.Equal(want) {
+			t.Errorf("learn_until %s: %v, %v", in, cfg.Detect.LearnUntil, err)
 		}
 	}
 	for in, want := range map[string]string{
 		"  learn_until: last week\n":  `t.yml: line 4: "last week" is not a time`,
 		"  learn_until: 2021-13-01\n": `line 4: "2021-13-01" is not a time`,
-		"  end_grace: 2h\n":           "detect.end_grace: 2h0m0s is longer than 1h0m0s",
-		"  end_grace: -5s\n":          `line 4: "-5s" is not a duration`,
 	} {
 		_, err := parse(in)
 		if !errors.Is(err, serve.ErrConfig) || !strings.Contains(err.Error(), want) {

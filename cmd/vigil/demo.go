@@ -46,7 +46,7 @@ func defaultKEV() string {
 func newDemoCmd() *cobra.Command {
 	var f demoFlags
 	cmd := &cobra.Command{
-		Use:   "demo [--dir DIR] [--seed N] [--staff N] [--days N]",
+		Use:   "demo [--dir DIR] [--seed N] [--staff N] [--days N] [--kev FILE] [--serve]",
 		Short: "Replay the founding case on a synthetic clinic and show what vigil finds",
 		Long: `demo shows in under a minute what vigil is for. It builds a synthetic clinic
 from vigil's own generators: staff accounts, a patient register (test-range
@@ -57,14 +57,14 @@ stopped 13 months ago). Into the logs it plays the breach vigil was founded
 on: a password sprayed and guessed from a network the account never used,
 weeks of quiet reading at night, then the whole mailbox downloaded.
 
-Then it runs vigil. Detection runs through 'vigil serve''s own machinery on
+Then it runs vigil. Detection runs through the machinery of 'vigil serve' on
 its embedded default, in-process and fast-forwarded on the logs' own time: it
-writes a serve configuration (DIR/vigil.yaml), and serve's file source reads
-the logs to their end, every event goes over the embedded NATS JetStream bus
-into the SQLite store (DIR/data/vigil.db) and through live detection, which
-stores its alerts and incidents there; the logs' first two weeks only teach it
-the clinic's normal (detect.learn_until). The story reads the alerts back from
-the store. Then come the exposure assessment on exactly the messages the
+writes a serve configuration (DIR/vigil.yaml), serve's file source reads the
+logs (merged in time order) to their end, every event goes over the embedded
+NATS JetStream bus into the SQLite store (DIR/data/vigil.db) and through live
+detection, which stores its alerts and incidents there; the logs' first two
+weeks only teach it the clinic's normal (detect.learn_until). The story reads
+the alerts back from the store. Then come the exposure assessment on exactly the messages the
 attacker opened and the posture audit of the mail server, and the story:
 when the attack began, when vigil alerted (the founding clinic found out three
 months later), which account and source, how many messages and patients were

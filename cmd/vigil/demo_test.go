@@ -96,7 +96,7 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out, "The counts are exact") || !strings.Contains(out, "Grade F") || !strings.Contains(out, "Last update: 2020-07-14") {
 		t.Errorf("story lacks exactness or the server's posture:\n%s", out)
 	}
-	if !strings.Contains(out, "Detection ran on 'vigil serve''s machinery") || !strings.Contains(out, "embedded NATS JetStream") || !strings.Contains(out, "SQLite store") {
+	if !strings.Contains(out, "Detection ran on the machinery of 'vigil serve'") || !strings.Contains(out, "embedded NATS JetStream") || !strings.Contains(out, "SQLite store") {
 		t.Errorf("the story does not say which pipeline ran:\n%s", out)
 	}
 	// Every line went through serve, and the alerts the story counts are

@@ -55,7 +55,7 @@ const (
 
 // Describe implements Pipeline.
 func (Serve) Describe() string {
-	return "'vigil serve''s machinery, fast-forwarded on the logs' own time: its file source read the logs (merged in time order), " +
+	return "the machinery of 'vigil serve', fast-forwarded on the logs' own time: its file source read the logs (merged in time order), " +
 		"every event went over the embedded NATS JetStream bus into the SQLite store and through live detection, which stored its alerts and incidents there " +
 		"(the logs' first two weeks only taught it the clinic's normal, detect.learn_until); the story reads them back from the store"
 }

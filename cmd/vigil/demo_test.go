@@ -1,20 +1,44 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"filippo.io/age"
 
 	"github.com/vigilhq/vigil/internal/demo"
+	"github.com/vigilhq/vigil/internal/serve"
+	"github.com/vigilhq/vigil/internal/store"
+	"github.com/vigilhq/vigil/internal/store/sqlite"
 )
+
+// storedAlerts reads the alerts in the SQLite store at path.
+func storedAlerts(t *testing.T, path string) []store.Alert {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), sqlite.Options{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	as, err := st.QueryAlerts(t.Context(), store.AlertQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
 
 // field returns the first submatch of re in out, failing the test without one.
 func field(t *testing.T, out, re string) string {
@@ -72,8 +96,28 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out, "The counts are exact") || !strings.Contains(out, "Grade F") || !strings.Contains(out, "Last update: 2020-07-14") {
 		t.Errorf("story lacks exactness or the server's posture:\n%s", out)
 	}
-	if !strings.Contains(out, "Detection ran on the batch detection path") || !strings.Contains(out, "not through 'vigil serve'") {
+	if !strings.Contains(out, "Detection ran on the machinery of 'vigil serve'") || !strings.Contains(out, "embedded NATS JetStream") || !strings.Contains(out, "SQLite store") {
 		t.Errorf("the story does not say which pipeline ran:\n%s", out)
+	}
+	// Every line went through serve, and the alerts the story counts are
+	// the ones in its SQLite store.
+	lines, err := os.ReadFile(filepath.Join(dir, "logs", "merged.log")) //nolint:gosec // G304: the test's own directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := strconv.Itoa(strings.Count(string(lines), "\n"))
+	if got := field(t, out, `vigil serve read all (\d+) lines`); got != n {
+		t.Errorf("serve read %s lines, the log has %s", got, n)
+	}
+	if got := field(t, out, `stored (\d+) events in SQLite and ran`); got != n {
+		t.Errorf("serve stored %s events, the log has %s lines (each one an event)", got, n)
+	}
+	stored := storedAlerts(t, filepath.Join(dir, "data", "vigil.db"))
+	if got := field(t, out, `which stored (\d+) alerts`); got != strconv.Itoa(len(stored)) {
+		t.Errorf("the story says %s alerts, the store holds %d", got, len(stored))
+	}
+	if _, err := serve.LoadConfig(filepath.Join(dir, "vigil.yaml")); err != nil {
+		t.Errorf("the serve configuration the demo wrote: %v", err)
 	}
 
 	// The exact alert time, from the JSON report.
@@ -129,7 +173,7 @@ func TestDemo(t *testing.T) {
 	}
 	norm := func(s, d string) string {
 		s = strings.ReplaceAll(s, d, "DIR")
-		return regexp.MustCompile(`Done in [0-9.]+ s`).ReplaceAllString(s, "Done")
+		return regexp.MustCompile(`Done in [0-9.]+ s`).ReplaceAllString(s, "Done in T s")
 	}
 	if a, b := norm(out, dir), norm(out2, dir2); a != b {
 		t.Errorf("same seed, different stories:\n%s\n----\n%s", a, b)
@@ -145,9 +189,6 @@ func TestDemoUsage(t *testing.T) {
 		if !strings.Contains(out, f) {
 			t.Errorf("--help does not explain %s", f)
 		}
-	}
-	if _, errOut, code := runCLI(t, "", "demo", "--serve"); code != exitUsage || !strings.Contains(errOut, "vigil serve") {
-		t.Errorf("--serve: exit %d, %s", code, errOut)
 	}
 	if _, errOut, code := runCLI(t, "", "demo", "--dir", t.TempDir(), "--days", "10"); code != exitUsage || !strings.Contains(errOut, "--days") {
 		t.Errorf("--days 10: exit %d, %s", code, errOut)
@@ -183,5 +224,135 @@ func TestDemoExactAcrossSeeds(t *testing.T) {
 		if got != strconv.Itoa(len(truth.TruePatients)) || !strings.Contains(out, "The counts are exact") {
 			t.Errorf("seed %d: %s patients, truth %d", seed, got, len(truth.TruePatients))
 		}
+	}
+}
+
+// TestMain lets the test binary stand in for the vigil binary: a test that
+// needs a real process (signals, exit status) runs os.Args[0] with
+// VIGIL_TEST_MAIN=1 and vigil's arguments.
+func TestMain(m *testing.M) {
+	if os.Getenv("VIGIL_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// TestDemoServe runs 'vigil demo --serve' as a process: after the story it
+// serves the demo's data (ready, metrics, the stored alerts, a line appended
+// to the log stored at once), and SIGTERM ends it with exit status 0.
+func TestDemoServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a demo run in a process of its own")
+	}
+	dir := filepath.Join(t.TempDir(), "clinic")
+	cmd := exec.Command(os.Args[0], "demo", "--dir", dir, "--serve") //nolint:gosec // G204: the test binary itself
+	cmd.Env = append(os.Environ(), "VIGIL_TEST_MAIN=1")
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }() // on a failure before SIGTERM
+
+	// Read the story and what serve prints, up to its address and store.
+	var out strings.Builder
+	var addr string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && sc.Text() != "Explore:" {
+		out.WriteString(sc.Text() + "\n")
+		if m := regexp.MustCompile(`^  http://(127\.0\.0\.1:\d+) `).FindStringSubmatch(sc.Text()); m != nil {
+			addr = m[1]
+		}
+	}
+	if addr == "" {
+		t.Fatalf("no address printed:\n%s\n%s", out.String(), errOut.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	get := func(path string) string {
+		t.Helper()
+		resp, err := http.Get("http://" + addr + path) //nolint:noctx // a test against loopback
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, err)
+		}
+		return string(b)
+	}
+	if got := get("/readyz"); got != "ready\n" {
+		t.Errorf("/readyz: %q", got)
+	}
+	if m := get("/metrics"); !strings.Contains(m, "vigil_bus_lag_messages 0") || !strings.Contains(m, "vigil_detect_events_total") {
+		t.Errorf("/metrics lacks serve's figures:\n%s", m)
+	}
+
+	// The alerts the story counted are in the store serve runs on, the
+	// attack's among them.
+	stored := storedAlerts(t, filepath.Join(dir, "data", "vigil.db"))
+	if got := field(t, out.String(), `store \S+ \((\d+) alerts,`); got != strconv.Itoa(len(stored)) {
+		t.Errorf("serve says %s alerts, the store holds %d", got, len(stored))
+	}
+	account := field(t, out.String(), `Account: +(\S+), from`)
+	found := false
+	for _, a := range stored {
+		found = found || (a.Account == account && a.Rule == "login-after-failures")
+	}
+	if !found {
+		t.Errorf("no login-after-failures alert on %s in the store", account)
+	}
+
+	// It is live: a line appended to the log reaches the store.
+	st, err := sqlite.Open(t.Context(), sqlite.Options{Path: filepath.Join(dir, "data", "vigil.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	before, err := st.CountEvents(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "logs", "merged.log"), os.O_APPEND|os.O_WRONLY, 0) //nolint:gosec // G304: the test's own directory
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("2021-08-31T00:00:01 imap-login: Info: Disconnected (auth failed, 1 attempts in 2 secs): user=<dr.wood1>, method=PLAIN, rip=127.12.9.9, lip=127.0.0.1, session=<testdemoserve1>\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := st.CountEvents(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == before+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the appended line did not reach the store: %d events, %d before", n, before)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v\n%s", err, errOut.String())
+		}
+	case <-time.After(60 * time.Second): // a bound for a hung shutdown only
+		t.Fatal("vigil demo --serve did not stop within 60s of SIGTERM")
 	}
 }

@@ -161,7 +161,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"serve", "--config", "/nonexistent/vigil.yml"}, exitUsage, "/nonexistent/vigil.yml"},
 		{[]string{"config", "check", "../../internal/serve/testdata/bad/unknown-key.yml"}, exitUsage, `line 5: unknown key "max_agee"`},
 		{[]string{"config", "check", "../../internal/serve/testdata/good.yml"}, exitOK, ""},
-		{[]string{"demo", "--serve"}, exitUsage, "not built yet"},
+		{[]string{"demo", "--serve", "--dir", t.TempDir(), "--staff", "5"}, exitUsage, "--staff 5"},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.says) {

@@ -36,6 +36,7 @@ const exampleConfig = `  # /etc/vigil/vigil.yml
     geoip_asn: /var/lib/GeoIP/GeoLite2-ASN.mmdb
     # thresholds: /etc/vigil/detect.yml   # as 'vigil analyze --detect-config'
     # rules: /etc/vigil/rules             # Sigma rules instead of vigil's own
+    # learn_until: 2024-03-01             # events before it only teach the baselines (old logs)
   outputs:                         # alerts are always stored; these also send them
     webhook: {url: https://hooks.example/vigil, format: slack}   # min_severity: high
     syslog: {address: udp://siem.example:514}                    # CEF, min_severity: high
@@ -44,8 +45,9 @@ const exampleConfig = `  # /etc/vigil/vigil.yml
 
 func newServeCmd() *cobra.Command {
 	var configPath string
+	var once bool
 	cmd := &cobra.Command{
-		Use:   "serve --config FILE",
+		Use:   "serve --config FILE [--once]",
 		Short: "Run the daemon: sources, bus, live detection, storage, alerts, metrics",
 		Long: `serve runs vigil as a daemon. It tails log files (rotation and compressed
 predecessors included), receives syslog over UDP and TCP and Dovecot's event
@@ -78,8 +80,15 @@ that host's latest inventory, 400 with the reason for a document vigil cannot
 read, 401 for a wrong token.
 SIGTERM or SIGINT stops the sources, lets the store and detection catch up,
 saves the baselines, and exits.
+
+--once replays instead of serving: the file sources read their files to the
+end (stdin to EOF; syslog and http sources are refused), serve waits until
+the store and detection have every event, ends the sessions still open (the
+input is complete), stores what they raise, and exits 0. With
+detect.learn_until, a new install fed the clinic's old logs learns its normal
+from them first; a later run without --once goes on from where it stopped.
 Logs go to stderr. 'vigil config check FILE' checks a configuration.`,
-		Example: "  vigil serve --config /etc/vigil/vigil.yml\n\n" + exampleConfig,
+		Example: "  vigil serve --config /etc/vigil/vigil.yml\n  vigil serve --config /etc/vigil/vigil.yml --once   # replay the logs to their end, then exit\n\n" + exampleConfig,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if configPath == "" {
@@ -92,10 +101,15 @@ Logs go to stderr. 'vigil config check FILE' checks a configuration.`,
 			log := newLogger(cmd.ErrOrStderr(), cfg.Log)
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			return serve.Run(ctx, cfg, serve.Options{Logger: log, Stdin: cmd.InOrStdin()})
+			err = serve.Run(ctx, cfg, serve.Options{Logger: log, Stdin: cmd.InOrStdin(), Once: once})
+			if errors.Is(err, serve.ErrConfig) {
+				return fmt.Errorf("%w: %w", errUsage, err)
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", "", "configuration file (YAML)")
+	cmd.Flags().BoolVar(&once, "once", false, "replay: read the file and stdin sources to their end, let the store and detection catch up, end open sessions, exit")
 	return cmd
 }
 

@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// BenchmarkDemo is one 'vigil demo' with the defaults (without the Sigma
-// rules): clinic built, detection, exposure, posture, reports.
+// BenchmarkDemo is one 'vigil demo' with the defaults: clinic built,
+// detection through serve's replay (with vigil's Sigma rules), exposure,
+// posture, reports.
 //
 //	go test ./internal/demo -run '^$' -bench Demo -benchtime 3x -cpu 1
 func BenchmarkDemo(b *testing.B) {

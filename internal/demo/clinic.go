@@ -2,13 +2,15 @@
 // vigil over it ('vigil demo'): it builds the clinic from the project's
 // generators (internal/sim's staff and logs, internal/clinicmail's patients
 // and mail, internal/founding's mail server), plays the founding attack into
-// the logs, runs detection (through a Pipeline: the batch runner today),
-// the exposure assessment on what the attacker read and the posture audit,
-// and tells the story a clinic manager can read, with the full reports.
+// the logs, runs detection (through a Pipeline: Serve, 'vigil serve”s
+// machinery replaying the logs), the exposure assessment on what the
+// attacker read and the posture audit, and tells the story a clinic manager
+// can read, with the full reports.
 //
-// The package must not write outside the directory it is given, touch the
-// network, use the wall clock for anything but timings, or put patient data
-// anywhere but the Maildir, the register and the encrypted notification list.
+// The package must not write outside the directory it is given, listen
+// beyond loopback or reach the network, use the wall clock for anything but
+// timings, or put patient data anywhere but the Maildir, the register and
+// the encrypted notification list.
 package demo
 
 import (
@@ -43,7 +45,11 @@ type Clinic struct {
 	Accounts []string // the staff accounts (and the shared reception mailbox)
 	Patients int      // patients the clinic's mail can mention
 	// Logs are the mail server's logs: Dovecot's, Postfix's, Roundcube's.
-	Logs     []string
+	Logs []string
+	// Merged is the same lines as one log in time order, what 'vigil serve'
+	// replays (see Serve); LogLines is how many lines that is.
+	Merged   string
+	LogLines int
 	Register string // the patient register (CSV)
 	Maildir  string // the victim's Maildir
 	Messages int    // messages in it
@@ -92,7 +98,7 @@ func Build(o Options) (*Clinic, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.Logs = logs
+	c.Logs, c.Merged, c.LogLines = logs[:len(logs)-1], logs[len(logs)-1], len(out.Lines)
 	if err := os.WriteFile(filepath.Join(o.Dir, "accounts.txt"), []byte(strings.Join(out.Accounts, "\n")+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
@@ -137,9 +143,10 @@ func Build(o Options) (*Clinic, error) {
 
 // writeLogs splits the generated lines the way a Debian mail server keeps
 // them: Dovecot's log (with its event exporter's lines), Postfix's mail.log,
-// Roundcube's userlogins. Each file is in time order.
+// Roundcube's userlogins. Each file is in time order. Last comes merged.log,
+// every line in the generator's (time) order, for Serve.
 func writeLogs(dir string, lines []string) (paths []string, err error) {
-	names := []string{"dovecot.log", "mail.log", filepath.Join("roundcube", "userlogins")}
+	names := []string{"dovecot.log", "mail.log", filepath.Join("roundcube", "userlogins"), "merged.log"}
 	ws := make([]*bufio.Writer, len(names))
 	for i, n := range names {
 		p := filepath.Join(dir, n)
@@ -166,8 +173,10 @@ func writeLogs(dir string, lines []string) (paths []string, err error) {
 		case strings.Contains(l, " postfix/"):
 			w = ws[1]
 		}
-		_, _ = w.WriteString(l) // a write error shows at Flush
-		_ = w.WriteByte('\n')
+		for _, w := range []*bufio.Writer{w, ws[3]} {
+			_, _ = w.WriteString(l) // a write error shows at Flush
+			_ = w.WriteByte('\n')
+		}
 	}
 	for _, w := range ws {
 		if err := w.Flush(); err != nil {

@@ -16,7 +16,6 @@ import (
 	"filippo.io/age"
 
 	"github.com/vigilhq/vigil/internal/alert"
-	"github.com/vigilhq/vigil/internal/analyze"
 	"github.com/vigilhq/vigil/internal/exposure"
 	"github.com/vigilhq/vigil/internal/history"
 	"github.com/vigilhq/vigil/internal/inventory"
@@ -37,7 +36,7 @@ type Options struct {
 	// KEV is CISA's catalogue to judge the mail server with; "" uses the
 	// founding case's own entries (internal/founding).
 	KEV string
-	// Pipeline runs detection; nil is Batch without Sigma rules.
+	// Pipeline runs detection; nil is Serve.
 	Pipeline Pipeline
 	Logger   *slog.Logger
 	// Step, if set, is told each step as it starts (progress).
@@ -55,7 +54,7 @@ func (o Options) withDefaults() Options {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Pipeline == nil {
-		o.Pipeline = Batch{Logger: o.Logger}
+		o.Pipeline = Serve{Logger: o.Logger}
 	}
 	if o.Step == nil {
 		o.Step = func(string) {}
@@ -98,7 +97,7 @@ type Result struct {
 	Posture   *posture.Report    `json:"posture"`
 	Files     map[string]string  `json:"files"`
 	Clinic    *Clinic            `json:"-"`
-	Detection *analyze.Result    `json:"-"`
+	Detection *Detection         `json:"-"`
 	Other     map[string]int     `json:"other_incidents_by_severity"`
 	KEVSource string             `json:"kev_source"`
 	Timings   map[string]float64 `json:"-"`
@@ -127,13 +126,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	o.Step("detection over the logs")
-	det, err := o.Pipeline.Detect(ctx, c.Logs, c.GeoIP)
+	det, err := o.Pipeline.Detect(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	tick("detect")
 	res.Detection, res.LogLines, res.Events = det, det.Lines, det.Events
 	res.Incidents, res.Alerts = det.Incidents, det.Alerts
+	if det.Config != "" {
+		res.Files["serve_config"], res.Files["store"] = det.Config, det.Database
+	}
 	res.Attack = findAttack(det)
 	if res.Attack == nil {
 		return res, errors.New("demo: detection raised no high or critical alert naming an account and a source")
@@ -166,7 +168,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // and a source, of equals the one whose source raised the most alerts (an
 // attack trips many detectors), then the earliest; and gathers its source's
 // alerts.
-func findAttack(det *analyze.Result) *Attack {
+func findAttack(det *Detection) *Attack {
 	bySource := map[string]int{}
 	for _, a := range det.Alerts {
 		bySource[a.SrcIP]++

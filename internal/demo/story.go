@@ -59,6 +59,10 @@ func (r *Result) sections() []section {
 		fmt.Sprintf("and %s's mailbox of %d messages with letters, results and referrals (PDF and DOCX attachments).", at.Account, r.Messages),
 		"Detection ran on " + r.Pipeline + ".",
 	}})
+	if d := r.Detection; d != nil && d.Database != "" {
+		s[len(s)-1].lines = append(s[len(s)-1].lines, fmt.Sprintf("vigil serve read all %d lines, stored %d events in SQLite and ran %d through detection, which stored %s and %s there.",
+			d.Lines, d.Stored, d.Events, plural(len(d.Alerts), "alert"), plural(len(d.Incidents), "incident")))
+	}
 
 	delay := at.Alerted.Sub(at.Began)
 	happened := []string{
@@ -141,6 +145,11 @@ func (r *Result) sections() []section {
 	if f := r.Files["notification_list"]; f != "" {
 		files = append(files, "Notification list:  "+f+" (age-encrypted)",
 			"Its key:            "+r.Files["notification_key"]+fmt.Sprintf(" (decrypt: age -d -i %s %s)", r.Files["notification_key"], f))
+	}
+	if f := r.Files["serve_config"]; f != "" {
+		files = append(files,
+			"Serve config:       "+f+" (vigil serve --config "+f+")",
+			"SQLite store:       "+r.Files["store"])
 	}
 	files = append(files,
 		"Exposure audit log: "+r.Files["exposure_audit_log"],

@@ -53,7 +53,7 @@ type detector struct {
 // in the store), the outputs, and resumes the open incidents of the store.
 func newDetector(ctx context.Context, cfg Config, st store.Store, reg prometheus.Registerer, stdout io.Writer, log *slog.Logger, now func() time.Time) (*detector, error) {
 	dc := cfg.Detect
-	opts := detect.Options{Logger: log, Baselines: detect.NewStoreBaselines(st)}
+	opts := detect.Options{Logger: log, Baselines: detect.NewStoreBaselines(st), LearnUntil: dc.LearnUntil.Time}
 	if dc.Thresholds != "" {
 		f, err := os.Open(dc.Thresholds)
 		if err != nil {
@@ -268,6 +268,17 @@ func nonEmpty(s string) []string {
 		return nil
 	}
 	return []string{s}
+}
+
+// finish ends every open session (the input is complete: a replay read to
+// its end) and stores what that raises, with the baselines.
+func (d *detector) finish(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.eng.Flush(d.collect); err != nil {
+		return fmt.Errorf("detection: %w", err)
+	}
+	return d.commit(ctx)
 }
 
 // runDetector consumes the bus and ticks until ctx ends.

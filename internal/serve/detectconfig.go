@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vigilhq/vigil/internal/alert"
 )
@@ -30,6 +33,27 @@ type DetectConfig struct {
 	// IncidentWindow groups an account's and a source's alerts into one
 	// incident while they come within it of each other (default 24h).
 	IncidentWindow Duration `yaml:"incident_window"`
+	// LearnUntil, when set, makes events before it (event time) only teach
+	// the per-account baselines and raise nothing, as 'vigil learn' does: a
+	// new install first fed the clinic's old logs learns its normal from
+	// them instead of alerting on months of history. RFC 3339
+	// ("2024-03-01T00:00:00Z") or a date ("2024-03-01", midnight UTC).
+	LearnUntil Timestamp `yaml:"learn_until"`
+}
+
+// Timestamp is a point in time in YAML: RFC 3339, or a date (midnight UTC).
+type Timestamp struct{ time.Time }
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (t *Timestamp) UnmarshalYAML(n *yaml.Node) error {
+	s := strings.TrimSpace(n.Value)
+	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
+		if v, err := time.Parse(layout, s); err == nil {
+			t.Time = v.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("line %d: %q is not a time (like 2024-03-01T00:00:00Z or 2024-03-01)", n.Line, n.Value)
 }
 
 func (d *DetectConfig) check() error {

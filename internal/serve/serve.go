@@ -51,6 +51,17 @@ type Options struct {
 	RetentionEvery time.Duration
 	// Stdout receives the stdout output's alerts. Default os.Stdout.
 	Stdout io.Writer
+	// Once replays instead of serving: the file sources read their files to
+	// the last whole line and stop (stdin to its end; syslog and http
+	// sources, which never end, are a configuration error), and Run returns
+	// once the store and detection have every event, detection has ended
+	// the sessions still open (the input is complete) and stored what that
+	// raised. An interruption (ctx) before then is an error: the replay is
+	// incomplete. A later run without Once goes on from the checkpoints.
+	Once bool
+	// Metrics, when set, is the registry Run's metrics go to (default a new
+	// one), for a caller that reads the figures after Run returns.
+	Metrics *prometheus.Registry
 }
 
 // storeDurable is the store consumer's durable name on the bus.
@@ -77,6 +88,13 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		opts.DrainTimeout = 30 * time.Second
 	}
 	log := opts.Logger
+	if opts.Once {
+		for _, sc := range cfg.Sources {
+			if sc.Type != "file" && sc.Type != "stdin" {
+				return fmt.Errorf("%w: source %q: a replay (once) reads files and stdin to their end; type %s never ends", ErrConfig, sc.Name, sc.Type)
+			}
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -104,11 +122,14 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		}
 	}()
 
-	reg := prometheus.NewRegistry()
+	reg := opts.Metrics
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg, b, opts.Now)
 	env := source.Env{Bus: b, Checkpoints: st, Metrics: source.NewMetrics(reg), Logger: log, Now: opts.Now}
-	sources, handlers, err := buildSources(cfg, env, opts.Stdin)
+	sources, handlers, err := buildSources(cfg, env, opts.Stdin, opts.Once)
 	if err != nil {
 		return err
 	}
@@ -172,9 +193,11 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 		go func() { detectDone <- det.run(consumeCtx, b, time.Duration(cfg.Detect.Tick)) }()
 	}
 	retDone := make(chan struct{})
+	retCtx, stopRetention := context.WithCancel(ctx) // also stopped at the end of a replay
+	defer stopRetention()
 	go func() {
 		defer close(retDone)
-		retention(ctx, cfg.Store.Retention, opts.RetentionEvery, st, log, opts.Now, m.pruned)
+		retention(retCtx, cfg.Store.Retention, opts.RetentionEvery, st, log, opts.Now, m.pruned)
 	}()
 
 	srcCtx, stopSources := context.WithCancel(ctx)
@@ -191,6 +214,16 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			}
 		}()
 	}
+	// In a replay, srcDone closes once every source has read its input to
+	// the end; otherwise it stays open (a source that ends, like stdin at
+	// EOF, leaves the others and the HTTP intake serving).
+	srcDone := make(chan struct{})
+	if opts.Once {
+		go func() {
+			wg.Wait()
+			close(srcDone)
+		}()
+	}
 	close(isReady)
 	log.Info("vigil serving", "http", ln.Addr().String(), "sources", len(sources), "store", cfg.Store.Driver, "bus", busName(cfg))
 	if opts.Ready != nil {
@@ -198,9 +231,18 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	}
 
 	var runErr error
+	replayed := false
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: draining sources")
+	case <-srcDone:
+		select {
+		case runErr = <-srcErr: // a source failed (its error is sent before it is done)
+			log.Error("a source failed; shutting down", "err", runErr)
+		default:
+			replayed = true
+			log.Info("replay: the sources are read to their end; waiting for the store and detection")
+		}
 	case runErr = <-srcErr:
 		log.Error("a source failed; shutting down", "err", runErr)
 	case runErr = <-consumeDone:
@@ -217,7 +259,17 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	}
 	stopSources()
 	wg.Wait()
-	drain(b, log, opts.DrainTimeout, durables)
+	if replayed {
+		runErr = catchUp(ctx, b, durables, consumeDone, detectDone)
+		if runErr == nil && det != nil {
+			runErr = det.finish(consumeCtx)
+		}
+	} else {
+		drain(b, log, opts.DrainTimeout, durables)
+		if opts.Once && runErr == nil && ctx.Err() != nil {
+			runErr = fmt.Errorf("replay interrupted before the end of its input: %w", ctx.Err())
+		}
+	}
 	stopConsume()
 	// A consumer stopped mid-batch by stopConsume did not acknowledge that
 	// batch: it comes again at the next start, so it is not a failure.
@@ -229,6 +281,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 			runErr = err
 		}
 	}
+	stopRetention()
 	<-retDone
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -265,6 +318,42 @@ func drain(b *bus.Bus, log *slog.Logger, timeout time.Duration, durables []strin
 	}
 }
 
+// catchUp waits, without a deadline, until the consumers (store, detection)
+// have everything the sources published: the end of a replay. A consumer
+// that stops, or ctx ending, ends the wait with an error (the consumer's
+// own error is put back for the caller).
+func catchUp(ctx context.Context, b *bus.Bus, durables []string, consumeDone, detectDone chan error) error {
+	for _, name := range durables {
+		for {
+			lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			lag, err := b.Lag(lctx, name)
+			cancel()
+			if err == nil && lag == 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("replay interrupted before the %s consumer had every event: %w", name, ctx.Err())
+			case err := <-consumeDone:
+				consumeDone <- err
+				return stoppedEarly(storeDurable, err)
+			case err := <-detectDone:
+				detectDone <- err
+				return stoppedEarly(detectDurable, err)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+func stoppedEarly(name string, err error) error {
+	if err == nil {
+		return fmt.Errorf("replay: the %s consumer stopped before it had every event", name)
+	}
+	return fmt.Errorf("replay: the %s consumer stopped before it had every event: %w", name, err)
+}
+
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "postgres":
@@ -279,8 +368,9 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 }
 
 // buildSources makes the configured sources; HTTP intakes also come back as
-// handlers by URL path.
-func buildSources(cfg Config, env source.Env, stdin io.Reader) ([]source.Source, map[string]http.Handler, error) {
+// handlers by URL path. once makes file sources stop at the end of their
+// files (a replay).
+func buildSources(cfg Config, env source.Env, stdin io.Reader, once bool) ([]source.Source, map[string]http.Handler, error) {
 	var out []source.Source
 	handlers := map[string]http.Handler{}
 	for _, sc := range cfg.Sources {
@@ -296,7 +386,7 @@ func buildSources(cfg Config, env source.Env, stdin io.Reader) ([]source.Source,
 		var err error
 		switch sc.Type {
 		case "file":
-			s, err = source.NewFile(env, source.FileOptions{Name: sc.Name, Paths: sc.Paths, Parse: po, Poll: time.Duration(sc.Poll)})
+			s, err = source.NewFile(env, source.FileOptions{Name: sc.Name, Paths: sc.Paths, Parse: po, Poll: time.Duration(sc.Poll), Once: once})
 		case "syslog":
 			s, err = source.NewSyslog(env, source.SyslogOptions{Name: sc.Name, UDP: sc.UDP, TCP: sc.TCP, Parse: po})
 		case "http":

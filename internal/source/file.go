@@ -39,6 +39,10 @@ type FileOptions struct {
 	// Grace is how long a file that left the globs is still read before it
 	// is let go (a daemon may write to its old log until it reopens). Default 5s.
 	Grace time.Duration
+	// Once reads every matched file to its last whole line and then stops
+	// (Run returns nil) instead of tailing: a replay of logs that are
+	// complete. The checkpoints are kept as when tailing.
+	Once bool
 }
 
 // File tails files by glob, each with a checkpoint. A file's identity is its
@@ -157,6 +161,9 @@ func (s *File) Run(ctx context.Context) error {
 		}
 		if busy {
 			continue
+		}
+		if s.opts.Once {
+			return nil // a pass read nothing: every file is read to its end
 		}
 		t := time.NewTimer(s.opts.Poll)
 		select {

@@ -57,6 +57,7 @@ type File struct {
 	tracked map[devIno]*tracked
 	done    map[string]bool // gz files read to the end, by doneKey
 	buf     []byte
+	hbuf    [headBytes]byte // replaced's, apart from buf: buf may hold a read
 	lines   []Line
 }
 
@@ -331,25 +332,28 @@ func (s *File) replaced(t *tracked) (bool, error) {
 	if fi.Size() < t.cp.offset {
 		return true, nil
 	}
-	n, err := t.f.ReadAt(s.buf[:t.headN], 0)
+	n, err := t.f.ReadAt(s.hbuf[:t.headN], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
 	}
 	if n < t.headN {
 		return true, nil
 	}
-	head, _, _ := headHash(s.buf[:n])
+	head, _, _ := headHash(s.hbuf[:n])
 	return head != t.head, nil
 }
 
 // readPlain reads a tracked file from its checkpoint to its last whole line,
 // publishing and checkpointing batch by batch; it returns the bytes consumed.
 func (s *File) readPlain(ctx context.Context, t *tracked) (int64, error) {
-	if gone, err := s.replaced(t); err != nil || gone {
-		// Truncated under us: what was before the truncation is in its copy
-		// (which the globs find by content); the new content is a new file.
+	// Truncated under us: what was before the truncation is in its copy
+	// (which the globs find by content); the new content is a new file.
+	untrack := func() {
 		_ = t.f.Close() // read-only
 		delete(s.tracked, t.id)
+	}
+	if gone, err := s.replaced(t); err != nil || gone {
+		untrack()
 		return 0, nil
 	}
 	fi, err := t.f.Stat()
@@ -364,6 +368,17 @@ func (s *File) readPlain(ctx context.Context, t *tracked) (int64, error) {
 			return total, fmt.Errorf("file source %s: %s: %w", s.opts.Name, t.path, err)
 		}
 		if n == 0 {
+			return total, s.flush(ctx, t.cp)
+		}
+		// A copytruncate can empty and refill the file while it is read
+		// (publishing a batch takes a while): bytes read at the checkpoint's
+		// offset are the old file's only if its first line is still there
+		// now. Read from the new file, they would take the IDs of the old
+		// file's lines at that offset, which its copy carries on: the bus
+		// would drop those as duplicates, and the new lines would come
+		// again under the new file's IDs.
+		if gone, err := s.replaced(t); err != nil || gone {
+			untrack()
 			return total, s.flush(ctx, t.cp)
 		}
 		used, err := s.consume(ctx, t.cp, t.path, s.buf[:n], &t.skip, n == len(s.buf))

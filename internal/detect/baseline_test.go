@@ -169,10 +169,10 @@ func TestSweep(t *testing.T) {
 	if len(b.src)+len(b.pair)+len(b.acct) != 0 {
 		t.Fatalf("state left after a quiet day: %d %d %d", len(b.src), len(b.pair), len(b.acct))
 	}
-	d := distinct{}
+	d := newDistinct()
 	d.add("a", t0, time.Hour)
 	d.add("b", t0.Add(50*time.Minute), time.Hour)
-	if d.prune(t0.Add(90*time.Minute), time.Hour); len(d) != 1 {
-		t.Fatalf("prune: %v", d)
+	if d.prune(t0.Add(90*time.Minute), time.Hour); d.len() != 1 {
+		t.Fatalf("prune: %v", d.seen)
 	}
 }

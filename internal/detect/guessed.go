@@ -12,11 +12,11 @@ import (
 // accounts or many times: a guessed (or sprayed) password that worked.
 type guessed struct {
 	fails map[netip.Addr]*window
-	accts map[netip.Addr]distinct
+	accts map[netip.Addr]*distinct
 }
 
 func newGuessed() *guessed {
-	return &guessed{fails: map[netip.Addr]*window{}, accts: map[netip.Addr]distinct{}}
+	return &guessed{fails: map[netip.Addr]*window{}, accts: map[netip.Addr]*distinct{}}
 }
 
 func (*guessed) Name() string { return "login-after-failures" }
@@ -29,7 +29,7 @@ func (d *guessed) Failure(c Ctx, f Failure) {
 	if w == nil {
 		w = &window{}
 		d.fails[f.Src] = w
-		d.accts[f.Src] = distinct{}
+		d.accts[f.Src] = newDistinct()
 	}
 	w.add(f.Time, c.Config().GuessedWindow)
 	d.accts[f.Src].add(f.User, f.Time, c.Config().GuessedWindow)

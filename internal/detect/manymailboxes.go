@@ -14,18 +14,18 @@ import (
 // mailboxes when that address is not a network the clinic shares (office,
 // webmail server).
 type manyMailboxes struct {
-	owners map[string]distinct
+	owners map[string]*distinct
 	bySrc  map[netip.Addr]*srcReads
 }
 
 type srcReads struct {
-	users distinct
+	users *distinct
 	reads []alert.Read
 	first time.Time
 }
 
 func newManyMailboxes() *manyMailboxes {
-	return &manyMailboxes{owners: map[string]distinct{}, bySrc: map[netip.Addr]*srcReads{}}
+	return &manyMailboxes{owners: map[string]*distinct{}, bySrc: map[netip.Addr]*srcReads{}}
 }
 
 func (*manyMailboxes) Name() string { return "many-mailboxes" }
@@ -36,7 +36,7 @@ func (d *manyMailboxes) Read(c Ctx, s *Session, ev *event.Event) {
 		if !containsStr(b.Owners, o) {
 			m := d.owners[s.User]
 			if m == nil {
-				m = distinct{}
+				m = newDistinct()
 				d.owners[s.User] = m
 			}
 			if n := m.add(o, ev.Time, 24*time.Hour); n >= 3 {
@@ -62,7 +62,7 @@ func (d *manyMailboxes) note(c Ctx, s *Session, at time.Time) {
 	}
 	r := d.bySrc[s.Src]
 	if r == nil || at.Sub(r.first) > 24*time.Hour {
-		r = &srcReads{users: distinct{}, first: at}
+		r = &srcReads{users: newDistinct(), first: at}
 		d.bySrc[s.Src] = r
 	}
 	n := r.users.add(s.User, at, 24*time.Hour)

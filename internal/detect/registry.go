@@ -111,10 +111,10 @@ func sweepWindows[K comparable](m map[K]*window, now time.Time, keep time.Durati
 }
 
 // sweepDistinct drops sets whose every member is older than keep.
-func sweepDistinct[K comparable](m map[K]distinct, now time.Time, keep time.Duration) {
+func sweepDistinct[K comparable](m map[K]*distinct, now time.Time, keep time.Duration) {
 	for k, d := range m {
 		d.prune(now, keep)
-		if len(d) == 0 {
+		if d.len() == 0 {
 			delete(m, k)
 		}
 	}
@@ -140,27 +140,47 @@ func (x *window) count(t time.Time, w time.Duration) int {
 	return len(x.ts)
 }
 
-// distinct counts distinct keys seen within a sliding window.
-type distinct map[string]time.Time
+// distinct counts distinct keys seen within a sliding window. oldest is a
+// lower bound of the times held: while it is within the window nothing can
+// have left it, so add need not scan (a source seen by thousands of
+// accounts would otherwise cost a scan of all of them per event).
+type distinct struct {
+	seen   map[string]time.Time
+	oldest time.Time
+}
 
-func (d distinct) add(k string, t time.Time, w time.Duration) int {
-	d[k] = t
+func newDistinct() *distinct { return &distinct{seen: map[string]time.Time{}} }
+
+func (d *distinct) add(k string, t time.Time, w time.Duration) int {
+	if len(d.seen) == 0 || t.Before(d.oldest) {
+		d.oldest = t
+	}
+	d.seen[k] = t
 	d.prune(t, w)
-	return len(d)
+	return len(d.seen)
 }
 
 // prune drops keys last seen more than w before now.
-func (d distinct) prune(now time.Time, w time.Duration) {
-	for k, at := range d {
-		if now.Sub(at) > w {
-			delete(d, k)
+func (d *distinct) prune(now time.Time, w time.Duration) {
+	if now.Sub(d.oldest) <= w {
+		return
+	}
+	first := true
+	for k, at := range d.seen {
+		switch {
+		case now.Sub(at) > w:
+			delete(d.seen, k)
+		case first || at.Before(d.oldest):
+			d.oldest, first = at, false
 		}
 	}
 }
 
-func (d distinct) keys() []string {
-	out := make([]string, 0, len(d))
-	for k := range d {
+func (d *distinct) len() int { return len(d.seen) }
+
+func (d *distinct) keys() []string {
+	out := make([]string, 0, len(d.seen))
+	for k := range d.seen {
 		out = append(out, k)
 	}
 	sortStrings(out)

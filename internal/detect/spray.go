@@ -12,12 +12,12 @@ import (
 // spray: one source failing on many accounts (password spraying), and one
 // account failing from many sources (distributed guessing).
 type spray struct {
-	bySrc  map[netip.Addr]distinct
-	byUser map[string]distinct
+	bySrc  map[netip.Addr]*distinct
+	byUser map[string]*distinct
 }
 
 func newSpray() *spray {
-	return &spray{bySrc: map[netip.Addr]distinct{}, byUser: map[string]distinct{}}
+	return &spray{bySrc: map[netip.Addr]*distinct{}, byUser: map[string]*distinct{}}
 }
 
 func (*spray) Name() string { return "password-spray" }
@@ -27,7 +27,7 @@ func (d *spray) Failure(c Ctx, f Failure) {
 	if f.Src.IsValid() && f.User != "" {
 		m := d.bySrc[f.Src]
 		if m == nil {
-			m = distinct{}
+			m = newDistinct()
 			d.bySrc[f.Src] = m
 		}
 		if n := m.add(f.User, f.Time, cfg.SprayWindow); n >= cfg.SprayAccounts {
@@ -41,7 +41,7 @@ func (d *spray) Failure(c Ctx, f Failure) {
 		}
 		u := d.byUser[f.User]
 		if u == nil {
-			u = distinct{}
+			u = newDistinct()
 			d.byUser[f.User] = u
 		}
 		if n := u.add(f.Src.String(), f.Time, cfg.SprayWindow); n >= cfg.GuessSources {

@@ -482,6 +482,29 @@ func testDetectBaselines(t *testing.T, s store.Store) {
 	if _, err := sb.Load("nobody"); !errors.Is(err, detect.ErrNoBaseline) {
 		t.Errorf("missing account: %v, want ErrNoBaseline", err)
 	}
+	// Once listed, a StoreBaselines answers for unlisted accounts itself:
+	// what it saves since must load back, one at a time or in a batch.
+	sb2 := detect.NewStoreBaselines(s)
+	if _, err := sb2.List(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb2.Load(want[0]); err != nil {
+		t.Errorf("listed account %s: %v", want[0], err)
+	}
+	if err := sb2.Save("newcomer", &detect.Baseline{ActiveDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb2.SaveAll(map[string]*detect.Baseline{"batched": {ActiveDays: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	for acct, days := range map[string]int{"newcomer": 1, "batched": 2} {
+		if g, err := sb2.Load(acct); err != nil || g.ActiveDays != days {
+			t.Errorf("%s saved after List: %+v, %v", acct, g, err)
+		}
+	}
+	if _, err := sb2.Load("nobody"); !errors.Is(err, detect.ErrNoBaseline) {
+		t.Errorf("missing account after List: %v, want ErrNoBaseline", err)
+	}
 	// Learning the same log again over the stored baselines (a restart that
 	// replays) must load them: the count of active days does not double,
 	// and the blobs stay those of one pass.

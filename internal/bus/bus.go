@@ -183,8 +183,7 @@ func (b *Bus) Publish(ctx context.Context, msgs []Message) error {
 	}
 	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
 	for i := range msgs {
-		m := &nats.Msg{Subject: msgs[i].Subject, Data: msgs[i].Data, Header: nats.Header{}}
-		m.Header.Set(jetstream.MsgIDHeader, msgs[i].ID)
+		m := &nats.Msg{Subject: msgs[i].Subject, Data: msgs[i].Data, Header: nats.Header{jetstream.MsgIDHeader: {msgs[i].ID}}}
 		f, err := b.js.PublishMsgAsync(m)
 		if err != nil {
 			return fmt.Errorf("bus: publish: %w", err)

@@ -212,7 +212,8 @@ func (s *DB) PutBaseline(ctx context.Context, kind, account string, blob []byte)
 	return nil
 }
 
-// PutBaselines implements store.Baselines: one transaction for them all.
+// PutBaselines implements store.Baselines: one transaction for them all,
+// with multi-row upserts of baselineRows baselines each.
 func (s *DB) PutBaselines(ctx context.Context, kind string, blobs map[string][]byte) error {
 	if len(blobs) == 0 {
 		return nil
@@ -221,27 +222,69 @@ func (s *DB) PutBaselines(ctx context.Context, kind string, blobs map[string][]b
 	if err != nil {
 		return s.fail("put baselines", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, s.query(qPutBaseline))
-	if err != nil {
-		_ = tx.Rollback() // the prepare error is the one to report
-		return s.fail("put baselines", err)
-	}
-	for account, blob := range blobs {
-		if blob == nil {
-			blob = []byte{}
-		}
-		if _, err := stmt.ExecContext(ctx, kind, account, blob); err != nil {
-			_ = stmt.Close()  // as below
-			_ = tx.Rollback() // the exec error is the one to report
-			return s.fail("put baselines", err)
-		}
-	}
-	if err := stmt.Close(); err != nil {
-		_ = tx.Rollback() // the close error is the one to report
+	if err := s.putBaselinesTx(ctx, tx, kind, blobs); err != nil {
+		_ = tx.Rollback() // the put error is the one to report
 		return s.fail("put baselines", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return s.fail("put baselines", err)
+	}
+	return nil
+}
+
+// baselineRows is how many baselines one upsert carries (3 parameters each).
+const baselineRows = 128
+
+// upsertBaselines returns the upsert of n baselines in this dialect.
+func (s *DB) upsertBaselines(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO baselines (kind, account, blob) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT (kind, account) DO UPDATE SET blob = excluded.blob`)
+	return s.rewrite(b.String())
+}
+
+func (s *DB) putBaselinesTx(ctx context.Context, tx *sql.Tx, kind string, blobs map[string][]byte) error {
+	var full *sql.Stmt
+	if len(blobs) >= baselineRows {
+		st, err := tx.PrepareContext(ctx, s.upsertBaselines(baselineRows))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = st.Close() }() // closed with the transaction anyway
+		full = st
+	}
+	args := make([]any, 0, 3*min(len(blobs), baselineRows))
+	flush := func() error {
+		var err error
+		if n := len(args) / 3; n == baselineRows {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, s.upsertBaselines(n), args...)
+		}
+		args = args[:0]
+		return err
+	}
+	// Each account once per statement (the map's keys are distinct): a
+	// PostgreSQL upsert may not touch one row twice.
+	for account, blob := range blobs {
+		if blob == nil {
+			blob = []byte{}
+		}
+		args = append(args, kind, account, blob)
+		if len(args) == 3*baselineRows {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(args) > 0 {
+		return flush()
 	}
 	return nil
 }

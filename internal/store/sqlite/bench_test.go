@@ -24,10 +24,10 @@ func BenchmarkAppendEvents(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer func() { _ = s.Close() }()
-	real := storetest.RealEvents(b)
+	lab := storetest.RealEvents(b)
 	evs := make([]store.Event, b.N)
 	for i := range evs {
-		e := real[i%len(real)]
+		e := lab[i%len(lab)]
 		e.ID = fmt.Sprintf("mail:801-2b4c-5e1f0a:%d", i*120)
 		e.Account = fmt.Sprintf("u%07d", i)
 		evs[i] = e

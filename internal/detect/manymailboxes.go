@@ -69,7 +69,17 @@ func (d *manyMailboxes) note(c Ctx, s *Session, at time.Time) {
 	if n < 2 || c.NetAccounts(s.Src) >= 3 {
 		return
 	}
+	// One alert per account the address goes on to read (each of them also
+	// keeps that session out of the baselines), each listing at most
+	// maxListed accounts: an address reading thousands of mailboxes must
+	// not make each alert longer than the last.
 	users := r.users.keys()
+	if len(users) > maxListed {
+		users = users[:maxListed]
+		if !containsStr(users, s.User) {
+			users[maxListed-1] = s.User // the account this alert is about
+		}
+	}
 	c.Raise(&alert.Alert{
 		Time: at, Rule: "source-reads-many-mailboxes", Severity: alert.High, User: s.User, SrcIP: s.Src.String(),
 		Attack: []string{"T1114.002", "T1078"}, FirstSeen: r.first, LastSeen: at,
@@ -97,6 +107,9 @@ func (d *manyMailboxes) Sweep(now time.Time) {
 		}
 	}
 }
+
+// maxListed bounds the accounts an alert's evidence lists; Count has them all.
+const maxListed = 50
 
 func containsStr(s []string, v string) bool {
 	for _, x := range s {

@@ -182,8 +182,7 @@ vigil serve is running on the demo's data until Ctrl-C or SIGTERM:
 Explore:
   curl http://%[1]s/readyz
   curl -s http://%[1]s/metrics | grep '^vigil_'
-  sqlite3 %[3]s "SELECT datetime(t/1e9,'unixepoch'), severity, rule, account, summary FROM alerts ORDER BY t"
-  sqlite3 %[3]s "SELECT datetime(opened/1e9,'unixepoch'), title FROM incidents ORDER BY opened"
+  vigil alerts --config %[2]s                # the stored alerts; --incidents, --account A, --json
   Lines appended to %[6]s are read, stored and run through detection as they come.
   vigil config check %[2]s; vigil serve --config %[2]s   # the same, later
 `, addr, cfgPath, db, plural(len(res.Alerts), "alert"), plural(len(res.Incidents), "incident"), logs)

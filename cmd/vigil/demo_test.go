@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -119,6 +120,7 @@ func TestDemo(t *testing.T) {
 	if _, err := serve.LoadConfig(filepath.Join(dir, "vigil.yaml")); err != nil {
 		t.Errorf("the serve configuration the demo wrote: %v", err)
 	}
+	checkAlertsCmd(t, filepath.Join(dir, "vigil.yaml"), len(stored), field(t, out, `and (\d+) incidents there`), tr.Account)
 
 	// The exact alert time, from the JSON report.
 	var rep struct{ Attack demo.Attack }
@@ -354,5 +356,36 @@ func TestDemoServe(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second): // a bound for a hung shutdown only
 		t.Fatal("vigil demo --serve did not stop within 60s of SIGTERM")
+	}
+}
+
+// checkAlertsCmd lists what the demo's serve stored with 'vigil alerts':
+// every stored alert, the story's incidents, one account's alerts only,
+// and the same alerts as JSON lines.
+func checkAlertsCmd(t *testing.T, cfg string, alerts int, incidents, account string) {
+	t.Helper()
+	out, errOut, code := runCLI(t, "", "alerts", "--config", cfg)
+	if code != 0 || !strings.HasSuffix(out, fmt.Sprintf("\n%d alert(s)\n", alerts)) || strings.Count(out, "\n") != alerts+2 {
+		t.Errorf("vigil alerts: exit %d, %s; want %d alerts listed:\n%s", code, errOut, alerts, out)
+	}
+	out, _, code = runCLI(t, "", "alerts", "--config", cfg, "--incidents")
+	if code != 0 || !strings.HasSuffix(out, "\n"+incidents+" incident(s)\n") {
+		t.Errorf("vigil alerts --incidents: exit %d; want the story's %s incidents:\n%s", code, incidents, out)
+	}
+	out, _, code = runCLI(t, "", "alerts", "--config", cfg, "--account", account, "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) == 0 || len(lines) >= alerts {
+		t.Fatalf("vigil alerts --account %s --json: exit %d, %d lines of %d alerts", account, code, len(lines), alerts)
+	}
+	rules := map[string]bool{}
+	for _, l := range lines {
+		var a struct{ User, Rule string }
+		if err := json.Unmarshal([]byte(l), &a); err != nil || a.User != account {
+			t.Errorf("vigil alerts --account %s --json: %v: %s", account, err, l)
+		}
+		rules[a.Rule] = true
+	}
+	if !rules["login-after-failures"] {
+		t.Errorf("the attacked account's alerts lack login-after-failures: %v", rules)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -49,7 +50,7 @@ func exitCode(err error, w io.Writer) int {
 		return exitOK
 	case errors.Is(err, errFindings):
 		return exitFindings
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), strings.HasPrefix(err.Error(), "unknown command "): // cobra's, for a mistyped command
 		_, _ = fmt.Fprintln(w, "vigil:", trimUsage(err)) // nowhere left to report a failed write to stderr
 		return exitUsage
 	default:
@@ -95,7 +96,7 @@ reads your logs.`,
 	root.AddCommand(newTestCmd())
 	root.AddCommand(newScanCmd())
 	root.AddCommand(newExposureCmd())
-	root.AddCommand(newServeCmd(), newConfigCmd())
+	root.AddCommand(newServeCmd(), newConfigCmd(), newAlertsCmd())
 	root.AddCommand(newDemoCmd())
 	return root
 }

@@ -162,6 +162,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"config", "check", "../../internal/serve/testdata/bad/unknown-key.yml"}, exitUsage, `line 5: unknown key "max_agee"`},
 		{[]string{"config", "check", "../../internal/serve/testdata/good.yml"}, exitOK, ""},
 		{[]string{"demo", "--serve", "--dir", t.TempDir(), "--staff", "5"}, exitUsage, "--staff 5"},
+		{[]string{"alert"}, exitUsage, `unknown command "alert"`},
+		{[]string{"alerts"}, exitUsage, "--config"},
+		{[]string{"alerts", "--config", "../../internal/serve/testdata/good.yml", "--since", "yesterday"}, exitUsage, `--since "yesterday"`},
+		{[]string{"alerts", "--config", "../../internal/serve/testdata/bad/unknown-key.yml"}, exitUsage, `unknown key "max_agee"`},
 	} {
 		_, stderr, code := runCLI(t, "", tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.says) {

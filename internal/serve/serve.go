@@ -354,6 +354,10 @@ func stoppedEarly(name string, err error) error {
 	return fmt.Errorf("replay: the %s consumer stopped before it had every event: %w", name, err)
 }
 
+// OpenStore opens the store cfg names, as Run does: for the commands that
+// read what the daemon stored (it may be running: SQLite is in WAL mode).
+func OpenStore(ctx context.Context, cfg Config) (store.Store, error) { return openStore(ctx, cfg) }
+
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "postgres":

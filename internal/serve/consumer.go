@@ -90,24 +90,31 @@ func (m *metrics) storeHandler(st store.Events, log *slog.Logger) bus.Handler {
 	return func(ctx context.Context, batch []bus.Delivery) error {
 		evs = evs[:0]
 		for _, d := range batch {
-			v, err := p.ParseBytes(d.Data)
-			if err != nil || d.ID == "" {
-				m.bad.Inc()
-				log.Warn("bus message is not an event; skipped", "subject", d.Subject)
-				continue
-			}
-			t, err := time.Parse(time.RFC3339Nano, string(v.GetStringBytes("time")))
-			if err != nil {
-				t = time.Time{}
-			}
-			evs = append(evs, store.Event{
-				ID:      d.ID,
-				Time:    t,
-				Account: string(v.GetStringBytes("user", "name")),
-				Source:  string(v.GetStringBytes("metadata", "log_name")),
-				Class:   v.GetInt("class_uid"),
-				Data:    d.Data,
+			err := bus.Records(d.Data, func(id string, data []byte) error {
+				v, err := p.ParseBytes(data)
+				if err != nil {
+					m.bad.Inc()
+					log.Warn("bus record is not an event; skipped", "subject", d.Subject, "id", id)
+					return nil
+				}
+				t, err := time.Parse(time.RFC3339Nano, string(v.GetStringBytes("time")))
+				if err != nil {
+					t = time.Time{}
+				}
+				evs = append(evs, store.Event{
+					ID:      id,
+					Time:    t,
+					Account: string(v.GetStringBytes("user", "name")),
+					Source:  string(v.GetStringBytes("metadata", "log_name")),
+					Class:   v.GetInt("class_uid"),
+					Data:    data,
+				})
+				return nil
 			})
+			if err != nil {
+				m.bad.Inc()
+				log.Warn("bus message is not a run of event records; the rest of it is skipped", "subject", d.Subject, "id", d.ID, "err", err)
+			}
 		}
 		start := time.Now()
 		n, err := st.AppendEvents(ctx, evs)

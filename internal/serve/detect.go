@@ -143,15 +143,22 @@ func (d *detector) collect(a *alert.Alert) { d.raised = append(d.raised, a) }
 func (d *detector) handle(ctx context.Context, batch []bus.Delivery) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	evs := make([]event.Event, 0, len(batch))
+	evs := make([]event.Event, 0, len(batch)*bus.MaxRecords/4)
 	for _, m := range batch {
-		var ev event.Event
-		if err := ev.UnmarshalJSON(m.Data); err != nil {
+		err := bus.Records(m.Data, func(id string, data []byte) error {
+			var ev event.Event
+			if err := ev.UnmarshalJSON(data); err != nil {
+				d.badC.Inc()
+				d.log.Warn("bus record is not an event; detection skipped it", "subject", m.Subject, "id", id, "err", err)
+				return nil
+			}
+			evs = append(evs, ev)
+			return nil
+		})
+		if err != nil {
 			d.badC.Inc()
-			d.log.Warn("bus message is not an event; detection skipped it", "subject", m.Subject, "err", err)
-			continue
+			d.log.Warn("bus message is not a run of event records; detection skipped the rest of it", "subject", m.Subject, "id", m.ID, "err", err)
 		}
-		evs = append(evs, ev)
 	}
 	// Events run in stream order, the order the sources delivered them: a
 	// replay after a crash then runs them as they first ran. (Not sorted by
@@ -300,7 +307,7 @@ func (d *detector) run(ctx context.Context, b *bus.Bus, every time.Duration) err
 			}
 		}
 	}()
-	err := b.Consume(ctx, bus.ConsumeOptions{Durable: detectDurable, Batch: 500}, d.handle)
+	err := b.Consume(ctx, bus.ConsumeOptions{Durable: detectDurable, Batch: 8}, d.handle)
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		// Stopped mid-batch at shutdown: the batch was not acknowledged
 		// and comes again at the next start.

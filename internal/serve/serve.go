@@ -183,7 +183,7 @@ func Run(ctx context.Context, cfg Config, opts Options) error {
 	defer stopConsume()
 	consumeDone := make(chan error, 1)
 	go func() {
-		consumeDone <- b.Consume(consumeCtx, bus.ConsumeOptions{Durable: storeDurable, Batch: 2000}, m.storeHandler(st, log))
+		consumeDone <- b.Consume(consumeCtx, bus.ConsumeOptions{Durable: storeDurable, Batch: 16}, m.storeHandler(st, log)) // messages of up to bus.MaxRecords events
 	}()
 	// Detection is a second durable consumer of the same stream, on its own
 	// position: it acknowledges a batch once the engine has run it and the

@@ -75,6 +75,11 @@ type fileMeta struct {
 	Line int64 `json:"line"`
 	// Done marks a .gz file read to its end.
 	Done bool `json:"done,omitempty"`
+	// Pending is the end of the batch being published when the checkpoint
+	// was written (beyond Offset when that batch was not yet acknowledged):
+	// after a crash that batch is read and published again exactly so, the
+	// same messages with the same IDs, which the bus drops if it has them.
+	Pending int64 `json:"pending,omitempty"`
 }
 
 type fileCheckpoint struct {
@@ -85,12 +90,6 @@ type fileCheckpoint struct {
 	dirty bool
 	saved time.Time
 }
-
-// checkpointEvery spaces checkpoint writes while a file is being read fast;
-// a checkpoint is also written whenever a file is read to its end. Saving
-// less often only means more lines read again after a crash, and those are
-// duplicates the bus and the store drop.
-const checkpointEvery = time.Second
 
 type tracked struct {
 	path   string
@@ -403,7 +402,12 @@ func (s *File) consume(ctx context.Context, cp *fileCheckpoint, path string, b [
 		s.lines = s.lines[:0]
 		start, line := cp.offset, cp.meta.Line
 		var n int64
-		for len(b) > 0 && len(s.lines) < s.opts.Batch {
+		// The batch in flight at a crash is cut where it was cut then.
+		limit := int64(-1)
+		if cp.meta.Pending > start {
+			limit = cp.meta.Pending - start
+		}
+		for len(b) > 0 && len(s.lines) < s.opts.Batch && (limit < 0 || n < limit) {
 			i := bytes.IndexByte(b, '\n')
 			if i < 0 {
 				if full && n == 0 && used == 0 {
@@ -429,16 +433,19 @@ func (s *File) consume(ctx context.Context, cp *fileCheckpoint, path string, b [
 		if n == 0 {
 			return used, nil
 		}
+		// Write ahead: where this batch ends is saved before it is
+		// published (with the end of the one before: one write a batch).
+		// Messages are cut from the lines alone (emitter.emit), so the
+		// same batch after a crash is the same messages and IDs.
+		cp.meta.Pending = start + n
+		if err := s.save(ctx, cp); err != nil {
+			return used, err
+		}
 		if err := s.em.emit(ctx, s.lines); err != nil {
 			return used, err
 		}
 		cp.offset, cp.meta.Line = start+n, line
 		cp.dirty = true
-		if s.env.Now().Sub(cp.saved) >= checkpointEvery {
-			if err := s.save(ctx, cp); err != nil {
-				return used, err
-			}
-		}
 		used += n
 	}
 	return used, nil

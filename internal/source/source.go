@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -124,8 +125,12 @@ type emitter struct {
 	dec     *parse.Decoder
 	msgs    []bus.Message
 	ends    []int  // end of each message's data in buf
-	buf     []byte // the batch's event JSON, back to back
-	ev      event.Event
+	buf     []byte // the batch's messages' data (event records), back to back
+	// the message being filled: where it starts in buf, its records, the
+	// first one's ID; events counts the batch's events.
+	msgStart, inMsg, events int
+	firstID                 string
+	ev                      event.Event
 	// counters by format and result, cached to keep the hot path cheap.
 	counters map[[2]string]prometheus.Counter
 }
@@ -148,10 +153,13 @@ func (e *emitter) count(format, result string) {
 	c.Inc()
 }
 
-// emit decodes lines and publishes their events, returning once the bus has
-// acknowledged them all.
+// emit decodes lines and publishes their events, several to a bus message
+// (bus.Records), returning once the bus has acknowledged them all. The
+// messages depend on the lines alone: the same lines give the same
+// messages and message IDs, so publishing them again adds nothing.
 func (e *emitter) emit(ctx context.Context, lines []Line) error {
 	e.msgs, e.ends, e.buf = e.msgs[:0], e.ends[:0], e.buf[:0]
+	e.msgStart, e.inMsg, e.events = 0, 0, 0
 	for i := range lines {
 		l := &lines[i]
 		if len(l.Text) > parse.MaxLineBytes {
@@ -174,13 +182,29 @@ func (e *emitter) emit(ctx context.Context, lines []Line) error {
 		}
 		e.count(format, "parsed")
 		e.ev.LogName, e.ev.LogLine = l.LogName, l.LogLine
-		buf, err := e.ev.AppendJSON(e.buf)
+		// A new message when this one is full: by a rule of the lines
+		// alone, so the same lines make the same messages again.
+		if e.inMsg == bus.MaxRecords || (e.inMsg > 0 && len(e.buf)-e.msgStart >= bus.MaxRecordBytes) {
+			e.closeMsg()
+		}
+		if e.inMsg == 0 {
+			e.firstID = l.ID
+		}
+		// The record: the event's ID, a tab, its JSON, a newline.
+		if l.ID == "" || strings.ContainsAny(l.ID, "\t\n") {
+			return fmt.Errorf("source %s: line ID %q cannot be a record's", e.source, l.ID)
+		}
+		buf := append(append(e.buf, l.ID...), '\t')
+		buf, err = e.ev.AppendJSON(buf)
 		if err != nil {
 			return fmt.Errorf("source %s: encode event: %w", e.source, err)
 		}
-		e.buf = buf
-		e.ends = append(e.ends, len(buf))
-		e.msgs = append(e.msgs, bus.Message{Subject: e.subject, ID: l.ID})
+		e.buf = append(buf, '\n')
+		e.inMsg++
+		e.events++
+	}
+	if e.inMsg > 0 {
+		e.closeMsg()
 	}
 	// Slice the data only now: buf may have moved while it grew.
 	start := 0
@@ -194,6 +218,13 @@ func (e *emitter) emit(ctx context.Context, lines []Line) error {
 		e.buf = nil
 		return fmt.Errorf("source %s: %w", e.source, err)
 	}
-	e.env.Metrics.Published.WithLabelValues(e.source).Add(float64(len(e.msgs)))
+	e.env.Metrics.Published.WithLabelValues(e.source).Add(float64(e.events))
 	return nil
+}
+
+// closeMsg ends the message being filled.
+func (e *emitter) closeMsg() {
+	e.msgs = append(e.msgs, bus.Message{Subject: e.subject, ID: bus.MessageID(e.firstID, e.inMsg)})
+	e.ends = append(e.ends, len(e.buf))
+	e.msgStart, e.inMsg = len(e.buf), 0
 }

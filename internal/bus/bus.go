@@ -138,6 +138,10 @@ func (b *Bus) startEmbedded() error {
 		// The embedded server serves one machine; cap its memory store and
 		// let the disk store grow to what the stream's limits allow.
 		JetStreamMaxMemory: 64 << 20,
+		// A message is up to MaxRecordBytes of records plus one more
+		// record, and one event from a line of up to parse.MaxLineBytes can
+		// take more than NATS's default 1 MiB.
+		MaxPayload: 8 << 20,
 	}
 	if b.opts.Listen != "" {
 		host, port, err := splitHostPort(b.opts.Listen)

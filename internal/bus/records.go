@@ -14,8 +14,11 @@ import (
 // number, and a source that publishes the same records again after a crash
 // (the same lines, cut into the same messages) publishes the same IDs.
 
-// MaxRecords and MaxRecordBytes bound a message (NATS refuses payloads over
-// its max_payload, 1 MiB by default).
+// MaxRecords and MaxRecordBytes bound a message: a message is closed once it
+// holds MaxRecords records or MaxRecordBytes bytes, so it can exceed that by
+// one record. (NATS refuses payloads over its max_payload: 1 MiB by default,
+// 8 MiB on the embedded server; an external server for vigil should allow
+// at least 4 MiB, as one event can be that big.)
 const (
 	MaxRecords     = 256
 	MaxRecordBytes = 256 << 10

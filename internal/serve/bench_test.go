@@ -23,7 +23,14 @@ import (
 // span (until detection is done) per event. Run it with a fixed count:
 //
 //	go test ./internal/serve -run '^$' -bench Ingest -benchtime 200000x -cpu 1
-func BenchmarkIngest(b *testing.B) {
+func BenchmarkIngest(b *testing.B) { benchIngest(b, false) }
+
+// BenchmarkIngestSyncAlways is BenchmarkIngest with bus.sync_always: the
+// embedded JetStream syncs every message to disk before acknowledging it
+// (by default it syncs every 2 minutes; SQLite syncs every batch anyway).
+func BenchmarkIngestSyncAlways(b *testing.B) { benchIngest(b, true) }
+
+func benchIngest(b *testing.B, syncAlways bool) {
 	dir := b.TempDir()
 	logs := filepath.Join(dir, "logs")
 	if err := os.Mkdir(logs, 0o750); err != nil {
@@ -37,6 +44,7 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	cfg := serve.Defaults()
 	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.Bus.SyncAlways = syncAlways
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Sources = []serve.SourceConfig{{Name: "mail", Type: "file", Paths: []string{filepath.Join(logs, "*.log")}, Timezone: "UTC",
 		Poll: serve.Duration(10 * time.Millisecond)}}

@@ -160,8 +160,10 @@ func TestRetention(t *testing.T) {
 	db := filepath.Join(cfg.DataDir, "vigil.db")
 	waitFor(t, 30*time.Second, "all lines read", func() bool { return d.metric(t, "vigil_store_events_total") >= 3000 })
 	waitFor(t, 10*time.Second, "pruned to 1,000", func() bool { return countEvents(t, db) == 1000 })
-	if got := d.metric(t, "vigil_store_events_pruned_total"); got != 2000 {
-		t.Errorf("pruned metric %v, want 2000", got)
+	// The metric moves just after the prune's commit: wait for it too.
+	waitFor(t, 10*time.Second, "the pruned metric at 2,000", func() bool { return d.metric(t, "vigil_store_events_pruned_total") >= 2000 })
+	if got := d.metric(t, "vigil_store_events_pruned_total"); got != 2000 || countEvents(t, db) != 1000 {
+		t.Errorf("pruned metric %v, want 2000; %d events stored, want 1000", got, countEvents(t, db))
 	}
 	d.stop(t)
 

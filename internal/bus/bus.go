@@ -37,9 +37,10 @@ type Options struct {
 	// Listen is the embedded server's client address ("127.0.0.1:4222");
 	// "" means it listens on no port at all.
 	Listen string
-	// SyncAlways makes the embedded server fsync every write (slower); by
-	// default written data survives a crash of vigil, and is fsynced every
-	// two minutes against power loss.
+	// SyncAlways makes the embedded server fsync every write before it
+	// acknowledges it (vigil serve's default); without it, written data
+	// survives a crash of vigil, and is fsynced every two minutes against
+	// power loss.
 	SyncAlways bool
 	// Stream is the JetStream stream's name. Default "VIGIL_EVENTS".
 	Stream string

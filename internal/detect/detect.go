@@ -347,32 +347,33 @@ func (e *Engine) learning() bool { return e.learn || e.now.Before(e.learnUntil) 
 // Sessions without a logout stay open.
 func (e *Engine) EndPending(emit func(*alert.Alert)) error {
 	e.emit = emit
-	ids := make([]string, 0, len(e.pending))
-	for id := range e.pending {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		s := e.pending[id]
-		delete(e.pending, id)
-		e.endSession(s)
-	}
+	e.endAll(e.pending)
 	return e.err
 }
 
 // Flush ends every open session (end of input) and saves the baselines.
 func (e *Engine) Flush(emit func(*alert.Alert)) error {
 	e.emit = emit
-	ids := make([]string, 0, len(e.sessions))
-	for id := range e.sessions {
+	e.endAll(e.sessions)
+	return e.SaveBaselines()
+}
+
+// endAll ends the sessions of m (e.sessions or e.pending) in ID order, the
+// same order every run.
+func (e *Engine) endAll(m map[string]*Session) {
+	ids := make([]string, 0, len(m))
+	for id := range m {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
+		s := m[id]
+		if s == nil {
+			continue
+		}
 		delete(e.pending, id)
-		e.endSession(e.sessions[id])
+		e.endSession(s)
 	}
-	return e.SaveBaselines()
 }
 
 // SaveBaselines writes every changed baseline to the store (in one call

@@ -27,21 +27,9 @@ func TestEndGraceWaitsForLateMailOpened(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
-		if err != nil {
-			t.Fatal(err)
-		}
 		var got []*alert.Alert
 		emit := func(a *alert.Alert) { got = append(got, a) }
-		for _, l := range lines {
-			var ev event.Event
-			if _, err := dec.Decode(l, &ev); err != nil {
-				t.Fatalf("%s: %v", l, err)
-			}
-			if err := e.Process(&ev, emit); err != nil {
-				t.Fatal(err)
-			}
-		}
+		feed(t, e, emit, lines...)
 		beforeTick = len(got)
 		if err := e.Tick(time.Date(2026, 6, 12, 22, 50, 1, 0, time.UTC).Add(e.cfg.EndGrace), emit); err != nil {
 			t.Fatal(err)
@@ -119,21 +107,9 @@ func TestEndPendingAtShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var got []*alert.Alert
 	emit := func(a *alert.Alert) { got = append(got, a) }
-	for _, l := range lines {
-		var ev event.Event
-		if _, err := dec.Decode(l, &ev); err != nil {
-			t.Fatalf("%s: %v", l, err)
-		}
-		if err := e.Process(&ev, emit); err != nil {
-			t.Fatal(err)
-		}
-	}
+	feed(t, e, emit, lines...)
 	if len(e.pending) != 1 || len(e.sessions) != 2 {
 		t.Fatalf("before: %d pending, %d open sessions; want 1 and 2", len(e.pending), len(e.sessions))
 	}
@@ -149,5 +125,23 @@ func TestEndPendingAtShutdown(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(rules, " "), "mailbox-download:reception") {
 		t.Errorf("alerts %v: want reception's POP3 download raised by EndPending", rules)
+	}
+}
+
+// feed parses real log lines and runs their events through e, in order.
+func feed(t *testing.T, e *Engine, emit func(*alert.Alert), lines ...string) {
+	t.Helper()
+	dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lines {
+		var ev event.Event
+		if _, err := dec.Decode(l, &ev); err != nil {
+			t.Fatalf("%s: %v", l, err)
+		}
+		if err := e.Process(&ev, emit); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
-	"github.com/vigilhq/vigil/internal/event"
-	"github.com/vigilhq/vigil/internal/parse"
 )
 
 // TestSourceReadsManyMailboxes: one address logs in to 60 accounts in turn
@@ -16,10 +14,6 @@ import (
 // keeps those sessions out of the baselines: the address never becomes a
 // "shared network"), each listing at most 50 accounts, always its own.
 func TestSourceReadsManyMailboxes(t *testing.T) {
-	dec, err := parse.NewDecoder(parse.Options{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
 	e, err := New(Options{Detectors: []Detector{newManyMailboxes()}})
 	if err != nil {
 		t.Fatal(err)
@@ -36,15 +30,7 @@ func TestSourceReadsManyMailboxes(t *testing.T) {
 			fmt.Sprintf(`%s stats: Info: {"event":"mail_opened","hostname":"vm","start_time":"%s.348796Z","end_time":"%s.348911Z","categories":["mail","storage","service:imap","maildir","mailbox"],"fields":{"reason_code":["imap:fetch_body"],"duration":46,"user":"%s","session":"%s","mailbox":"INBOX","reason":"access","seq":1,"uid":1,"mail_age_days":0}}`, ts, ts, ts, user, sess),
 			fmt.Sprintf(`%s imap(%s)<%d><%s>: Info: Logged out in=100 out=2000 deleted=0 expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=1 body_bytes=1500`, ts, user, 900+i, sess),
 		}
-		for _, l := range lines {
-			var ev event.Event
-			if _, err := dec.Decode(l, &ev); err != nil {
-				t.Fatalf("%s: %v", l, err)
-			}
-			if err := e.Process(&ev, emit); err != nil {
-				t.Fatal(err)
-			}
-		}
+		feed(t, e, emit, lines...)
 	}
 	if err := e.Flush(emit); err != nil {
 		t.Fatal(err)

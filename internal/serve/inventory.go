@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/vigilhq/vigil/internal/inventory"
+	"github.com/vigilhq/vigil/internal/source"
 	"github.com/vigilhq/vigil/internal/store"
 )
 
@@ -87,26 +87,9 @@ type invIntake struct {
 	now     func() time.Time
 }
 
-func (h *invIntake) authorized(r *http.Request) bool {
-	var got string
-	if _, pw, ok := r.BasicAuth(); ok {
-		got = pw
-	} else if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-		got = strings.TrimPrefix(a, "Bearer ")
-	}
-	return subtle.ConstantTimeCompare([]byte(got), h.token) == 1
-}
-
 // ServeHTTP implements http.Handler.
 func (h *invIntake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
-	}
-	if !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="vigil"`)
-		http.Error(w, "bad or missing token", http.StatusUnauthorized)
+	if !source.AcceptPost(w, r, string(h.token)) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))

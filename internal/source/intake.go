@@ -98,26 +98,33 @@ func (s *Intake) enter() bool {
 	return true
 }
 
-func (s *Intake) authorized(r *http.Request) bool {
+// AcceptPost answers a request that is not a POST (405) or does not carry
+// token (401; as the basic-auth password or a bearer token, compared in
+// constant time) and reports whether the handler goes on. vigil's HTTP
+// intakes (events, inventories) share it.
+func AcceptPost(w http.ResponseWriter, r *http.Request, token string) bool {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return false
+	}
 	var got string
 	if _, pw, ok := r.BasicAuth(); ok {
 		got = pw
 	} else if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
 		got = strings.TrimPrefix(a, "Bearer ")
 	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Token)) == 1
+	if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="vigil"`)
+		http.Error(w, "bad or missing token", http.StatusUnauthorized)
+		return false
+	}
+	return true
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Intake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
-		return
-	}
-	if !s.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Basic realm="vigil"`)
-		http.Error(w, "bad or missing token", http.StatusUnauthorized)
+	if !AcceptPost(w, r, s.opts.Token) {
 		return
 	}
 	// The HTTP server may take a request a moment before the sources'

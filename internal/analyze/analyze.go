@@ -68,11 +68,10 @@ func New(opts Options) (*Runner, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("analyze: no engine")
 	}
-	loc := opts.Location
-	if loc == nil {
-		loc = time.UTC
+	if opts.Location == nil {
+		opts.Location = time.UTC
 	}
-	dec, err := parse.NewDecoder(parse.Options{Format: opts.Format, Location: loc})
+	dec, err := parse.NewDecoder(parse.Options{Format: opts.Format, Location: opts.Location})
 	if err != nil {
 		return nil, err
 	}

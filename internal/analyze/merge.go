@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
@@ -43,11 +42,7 @@ func (r *Runner) Merge(paths []string) error {
 			first = cmpErr(first, err)
 			continue
 		}
-		loc := r.opts.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		dec, err := parse.NewDecoder(parse.Options{Format: r.opts.Format, Location: loc, Reference: mtime})
+		dec, err := parse.NewDecoder(parse.Options{Format: r.opts.Format, Location: r.opts.Location, Reference: mtime})
 		if err != nil {
 			_ = rc.Close() // read-only
 			return err

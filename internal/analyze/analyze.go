@@ -55,7 +55,6 @@ type Runner struct {
 	dec  *parse.Decoder
 	grp  alert.Grouper
 	res  Result
-	ev   event.Event
 }
 
 // New returns a runner.
@@ -69,11 +68,10 @@ func New(opts Options) (*Runner, error) {
 	if opts.Engine == nil {
 		return nil, errors.New("analyze: no engine")
 	}
-	loc := opts.Location
-	if loc == nil {
-		loc = time.UTC
+	if opts.Location == nil {
+		opts.Location = time.UTC
 	}
-	dec, err := parse.NewDecoder(parse.Options{Format: opts.Format, Location: loc})
+	dec, err := parse.NewDecoder(parse.Options{Format: opts.Format, Location: opts.Location})
 	if err != nil {
 		return nil, err
 	}
@@ -165,41 +163,12 @@ func SortByTime(paths []string, format string, loc *time.Location) []string {
 
 // Reader analyzes lines from rd, named name in evidence.
 func (r *Runner) Reader(name string, rd io.Reader) error {
-	lr := parse.NewLineReader(rd)
+	s := &source{name: name, lr: parse.NewLineReader(rd), dec: r.dec}
 	for {
-		line, num, err := lr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		r.res.Lines++
-		if r.opts.Progress != nil && num%r.opts.ProgressEvery == 0 {
-			r.opts.Progress(name, num)
-		}
-		var le *parse.LineError
-		if err != nil {
-			if errors.As(err, &le) {
-				r.res.Unparsed++
-				if len(r.res.UnparsedSamples) < 5 {
-					r.res.UnparsedSamples = append(r.res.UnparsedSamples, fmt.Sprintf("%s:%d: %v", name, num, err))
-				}
-				continue
-			}
-			err = fmt.Errorf("%s: %w", name, err)
-			r.res.Failed = append(r.res.Failed, err)
+		if err := r.advance(s); err != nil || s.done {
 			return err
 		}
-		if _, err := r.dec.Decode(string(line), &r.ev); err != nil {
-			if !errors.Is(err, parse.ErrIgnored) {
-				r.res.Unparsed++
-				if len(r.res.UnparsedSamples) < 5 {
-					r.res.UnparsedSamples = append(r.res.UnparsedSamples, fmt.Sprintf("%s:%d: %v", name, num, err))
-				}
-			}
-			continue
-		}
-		r.ev.LogName, r.ev.LogLine = name, num
-		r.res.Events++
-		if err := r.opts.Engine.Process(&r.ev, r.emit); err != nil {
+		if err := r.process(s); err != nil {
 			return err
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
 )
 
-// source is one file of a merge, with its next event decoded.
+// source is one input (a file of a merge, or Reader's), with its next event
+// decoded.
 type source struct {
 	name string
 	rc   io.Closer
@@ -42,11 +42,7 @@ func (r *Runner) Merge(paths []string) error {
 			first = cmpErr(first, err)
 			continue
 		}
-		loc := r.opts.Location
-		if loc == nil {
-			loc = time.UTC
-		}
-		dec, err := parse.NewDecoder(parse.Options{Format: r.opts.Format, Location: loc, Reference: mtime})
+		dec, err := parse.NewDecoder(parse.Options{Format: r.opts.Format, Location: r.opts.Location, Reference: mtime})
 		if err != nil {
 			_ = rc.Close() // read-only
 			return err
@@ -67,9 +63,7 @@ func (r *Runner) Merge(paths []string) error {
 		if next == nil {
 			return first
 		}
-		next.ev.LogName, next.ev.LogLine = next.name, next.num
-		r.res.Events++
-		if err := r.opts.Engine.Process(&next.ev, r.emit); err != nil {
+		if err := r.process(next); err != nil {
 			return err
 		}
 		if err := r.advance(next); err != nil {
@@ -117,6 +111,13 @@ func (r *Runner) advance(s *source) error {
 		s.num = num
 		return nil
 	}
+}
+
+// process runs s's decoded event through the engine, naming its file and line.
+func (r *Runner) process(s *source) error {
+	s.ev.LogName, s.ev.LogLine = s.name, s.num
+	r.res.Events++
+	return r.opts.Engine.Process(&s.ev, r.emit)
 }
 
 func (r *Runner) unparsed(name string, num int64, err error) {

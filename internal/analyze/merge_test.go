@@ -92,21 +92,7 @@ func TestMerge(t *testing.T) {
 func TestLearnUntil(t *testing.T) {
 	out := sim.Generate(sim.Options{Seed: 6, Staff: 20, Days: 30, AttackDay: 22, Scenarios: []sim.Scenario{sim.SprayGuessDownload}})
 	until := out.Start.AddDate(0, 0, 14)
-	eng, err := detect.New(detect.Options{LearnUntil: until})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := New(Options{Engine: eng})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Reader("sim.log", strings.NewReader(strings.Join(out.Lines, "\n"))); err != nil {
-		t.Fatal(err)
-	}
-	learned, err := r.Finish()
-	if err != nil {
-		t.Fatal(err)
-	}
+	learned := runWith(t, out, detect.Options{LearnUntil: until})
 	all := run(t, out, nil)
 	early := 0
 	for _, a := range all.Alerts {

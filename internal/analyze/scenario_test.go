@@ -28,7 +28,13 @@ func geo(t testing.TB) detect.Geo {
 // run feeds a simulated clinic through the real parser and engine.
 func run(t testing.TB, out *sim.Output, g detect.Geo) *Result {
 	t.Helper()
-	eng, err := detect.New(detect.Options{Geo: g})
+	return runWith(t, out, detect.Options{Geo: g})
+}
+
+// runWith is run with an engine made from opts.
+func runWith(t testing.TB, out *sim.Output, opts detect.Options) *Result {
+	t.Helper()
+	eng, err := detect.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/event"
-	"github.com/vigilhq/vigil/internal/parse"
 )
 
 // fullBaseline is a baseline with every list at its cap and the longest values.
@@ -103,29 +102,12 @@ func (failCounter) Read(Ctx, *Session, *event.Event) {}
 // Dovecot writes each wrong password three times (auth process, exporter,
 // login process); the engine counts it once.
 func TestFailuresCountedOnce(t *testing.T) {
-	path := os.Getenv("VIGIL_SHARED")
-	if path == "" {
-		path = "../../../shared"
-	}
-	raw, err := os.ReadFile(path + "/data/dovecot-2.3-lab/dovecot-info.log") //nolint:gosec // G304/G703: test data beside the repository
-	if err != nil {
-		t.Fatalf("shared data: %v (set VIGIL_SHARED)", err)
-	}
 	fc := failCounter{n: map[string]int{}}
 	e, err := New(Options{Detectors: []Detector{fc}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, _ := parse.NewDecoder(parse.Options{Location: time.UTC, Reference: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)})
-	var ev event.Event
-	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		if _, err := dec.Decode(l, &ev); err != nil {
-			continue
-		}
-		if err := e.Process(&ev, func(*alert.Alert) {}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	feed(t, e, func(*alert.Alert) {}, labLog(t)...)
 	if fc.n["127.0.0.3"] != 5 || fc.n["127.0.0.4"] != 4 {
 		t.Fatalf("failures counted: %v, want 127.0.0.3: 5, 127.0.0.4: 4", fc.n)
 	}

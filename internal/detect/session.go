@@ -186,41 +186,54 @@ func (e *Engine) route(ev *event.Event) {
 			e.read(ev)
 		}
 	case event.ClassAPI:
-		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" && strings.Contains(ev.Command, "FETCH") && isBodyFetch(ev.CommandArgs) {
-			set, _, _ := strings.Cut(ev.CommandArgs, " ")
-			if !strings.HasPrefix(ev.Command, "UID") {
-				set += " (sequence numbers)"
-			}
-			if len(s.fetchSets) < 32 {
-				s.fetchSets = append(s.fetchSets, set)
-			}
-			if ev.Mailbox != "" {
-				s.fetchBox = ev.Mailbox
-			}
-			s.Last = ev.Time
-			if set, _, _ := strings.Cut(ev.CommandArgs, " "); set == "1:*" {
-				s.wholeBox = true
-				cmd := *ev
-				s.wholeCmd = &cmd
-			}
+		s := e.sessions[ev.Session]
+		if s == nil || ev.Session == "" {
+			return
 		}
-		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" && strings.Contains(ev.Command, "FETCH") && !isBodyFetch(ev.CommandArgs) && len(s.hdrSets) < 32 {
-			set, _, _ := strings.Cut(ev.CommandArgs, " ")
-			if !strings.HasPrefix(ev.Command, "UID") {
-				set += " (sequence numbers)"
-			}
-			s.hdrSets = append(s.hdrSets, set)
+		if strings.Contains(ev.Command, "FETCH") {
+			s.fetch(ev)
+		}
+		c := Ctx{e}
+		for _, d := range e.onCommand {
+			d.Command(c, s, ev)
+		}
+	}
+}
+
+// fetch records a finished FETCH command of s: its message set among the
+// body or the header-only FETCHes (at most 32 of each).
+func (s *Session) fetch(ev *event.Event) {
+	raw, _, _ := strings.Cut(ev.CommandArgs, " ")
+	if !isBodyFetch(ev.CommandArgs) {
+		if len(s.hdrSets) < 32 {
+			s.hdrSets = append(s.hdrSets, fetchSet(ev.Command, raw))
 			if ev.Mailbox != "" {
 				s.hdrBox = ev.Mailbox
 			}
 		}
-		if s := e.sessions[ev.Session]; s != nil && ev.Session != "" {
-			c := Ctx{e}
-			for _, d := range e.onCommand {
-				d.Command(c, s, ev)
-			}
-		}
+		return
 	}
+	if len(s.fetchSets) < 32 {
+		s.fetchSets = append(s.fetchSets, fetchSet(ev.Command, raw))
+	}
+	if ev.Mailbox != "" {
+		s.fetchBox = ev.Mailbox
+	}
+	s.Last = ev.Time
+	if raw == "1:*" {
+		s.wholeBox = true
+		cmd := *ev
+		s.wholeCmd = &cmd
+	}
+}
+
+// fetchSet is a FETCH's message set as listed in an alert: sequence numbers
+// are marked as such (a UID FETCH's set is UIDs).
+func fetchSet(command, set string) string {
+	if !strings.HasPrefix(command, "UID") {
+		return set + " (sequence numbers)"
+	}
+	return set
 }
 
 // isBodyFetch reports whether FETCH arguments ask for message bodies.

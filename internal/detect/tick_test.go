@@ -1,14 +1,13 @@
 package detect
 
 import (
-	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/event"
-	"github.com/vigilhq/vigil/internal/parse"
 )
 
 // endRecorder notes the sessions that ended.
@@ -23,33 +22,16 @@ func (endRecorder) Read(Ctx, *Session, *event.Event) {}
 // 127.0.0.2: the session stays open until a tick comes after session_idle;
 // the engine's event time is left as it was.
 func TestTick(t *testing.T) {
-	path := os.Getenv("VIGIL_SHARED")
-	if path == "" {
-		path = "../../../shared"
-	}
-	raw, err := os.ReadFile(path + "/data/dovecot-2.3-lab/dovecot-info.log") //nolint:gosec // G304/G703: test data beside the repository
-	if err != nil {
-		t.Fatalf("shared data: %v (set VIGIL_SHARED)", err)
-	}
 	var ended []string
 	e, err := New(Options{Detectors: []Detector{endRecorder{&ended}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, _ := parse.NewDecoder(parse.Options{Location: time.UTC})
-	var ev event.Event
 	const open = "Z5k8Q2Rhtc1/AAAC"
-	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
-		if strings.Contains(l, "<"+open+">: Info: Disconnected") {
-			continue // its logout never comes
-		}
-		if _, err := dec.Decode(l, &ev); err != nil {
-			continue
-		}
-		if err := e.Process(&ev, func(*alert.Alert) {}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	lines := slices.DeleteFunc(labLog(t), func(l string) bool {
+		return strings.Contains(l, "<"+open+">: Info: Disconnected") // its logout never comes
+	})
+	feed(t, e, func(*alert.Alert) {}, lines...)
 	has := func(id string) bool {
 		for _, x := range ended {
 			if x == id {

@@ -48,11 +48,8 @@ per line: each alert or incident as detection stored it, with its evidence
 				}
 				q.Since = t
 			}
-			cfg, err := serve.LoadConfig(configPath)
+			cfg, err := loadConfig(configPath)
 			if err != nil {
-				if errors.Is(err, serve.ErrConfig) {
-					return fmt.Errorf("%w: %w", errUsage, err)
-				}
 				return err
 			}
 			st, err := serve.OpenStore(cmd.Context(), cfg)

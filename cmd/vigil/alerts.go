@@ -48,11 +48,8 @@ per line: each alert or incident as detection stored it, with its evidence
 				}
 				q.Since = t
 			}
-			cfg, err := serve.LoadConfig(configPath)
+			cfg, err := loadConfig(configPath)
 			if err != nil {
-				if errors.Is(err, serve.ErrConfig) {
-					return fmt.Errorf("%w: %w", errUsage, err)
-				}
 				return err
 			}
 			st, err := serve.OpenStore(cmd.Context(), cfg)
@@ -113,10 +110,10 @@ func severityName(s store.Severity) string {
 func writeAlerts(w io.Writer, as []store.Alert, asJSON bool) error {
 	if asJSON {
 		return writeJSONLines(w, len(as), func(i int) ([]byte, error) {
-			if a := as[i]; len(a.Data) > 0 {
+			a := as[i]
+			if len(a.Data) > 0 {
 				return a.Data, nil
 			}
-			a := as[i]
 			return json.Marshal(map[string]any{"id": a.ID, "time": a.Time, "rule": a.Rule, "user": a.Account,
 				"severity": severityName(a.Severity), "summary": a.Summary, "incident": a.IncidentID})
 		})
@@ -137,10 +134,10 @@ func writeAlerts(w io.Writer, as []store.Alert, asJSON bool) error {
 func writeIncidents(w io.Writer, incs []store.Incident, asJSON bool) error {
 	if asJSON {
 		return writeJSONLines(w, len(incs), func(i int) ([]byte, error) {
-			if in := incs[i]; len(in.Data) > 0 {
+			in := incs[i]
+			if len(in.Data) > 0 {
 				return in.Data, nil
 			}
-			in := incs[i]
 			return json.Marshal(map[string]any{"id": in.ID, "opened": in.Opened, "updated": in.Updated, "status": in.Status,
 				"title": in.Title, "accounts": in.Accounts})
 		})

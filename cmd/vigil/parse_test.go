@@ -5,11 +5,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigilhq/vigil/internal/shareddata"
 )
 
 // runCLI runs the command line in-process and returns stdout, stderr and the exit code.

@@ -94,23 +94,34 @@ Logs go to stderr. 'vigil config check FILE' checks a configuration.`,
 			if configPath == "" {
 				return usageErrorf("serve needs --config FILE")
 			}
-			cfg, err := serve.LoadConfig(configPath)
+			cfg, err := loadConfig(configPath)
 			if err != nil {
-				return fmt.Errorf("%w: %w", errUsage, err)
+				return err
 			}
 			log := newLogger(cmd.ErrOrStderr(), cfg.Log)
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			err = serve.Run(ctx, cfg, serve.Options{Logger: log, Stdin: cmd.InOrStdin(), Once: once})
-			if errors.Is(err, serve.ErrConfig) {
-				return fmt.Errorf("%w: %w", errUsage, err)
-			}
-			return err
+			return configUsage(serve.Run(ctx, cfg, serve.Options{Logger: log, Stdin: cmd.InOrStdin(), Once: once}))
 		},
 	}
 	cmd.Flags().StringVarP(&configPath, "config", "c", "", "configuration file (YAML)")
 	cmd.Flags().BoolVar(&once, "once", false, "replay: read the file and stdin sources to their end, let the store and detection catch up, end open sessions, exit")
 	return cmd
+}
+
+// loadConfig reads a vigil serve configuration; a bad one is the user's
+// error (exit 2).
+func loadConfig(path string) (serve.Config, error) {
+	cfg, err := serve.LoadConfig(path)
+	return cfg, configUsage(err)
+}
+
+// configUsage marks a configuration error (serve.ErrConfig) as the user's.
+func configUsage(err error) error {
+	if errors.Is(err, serve.ErrConfig) {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return err
 }
 
 func newLogger(w io.Writer, c serve.LogConfig) *slog.Logger {
@@ -137,11 +148,8 @@ contradictory setting. It exits 0 when the file is good, 2 when it is not.`,
 		Example: "  vigil config check /etc/vigil/vigil.yml",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := serve.LoadConfig(args[0])
+			cfg, err := loadConfig(args[0])
 			if err != nil {
-				if errors.Is(err, serve.ErrConfig) {
-					return fmt.Errorf("%w: %w", errUsage, err)
-				}
 				return err
 			}
 			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d sources, store %s, bus %s)\n", args[0], len(cfg.Sources), cfg.Store.Driver, busKind(cfg))

@@ -12,7 +12,7 @@ import (
 
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
-	"github.com/vigilhq/vigil/internal/store/storetest"
+	"github.com/vigilhq/vigil/internal/shareddata"
 )
 
 // realLines are every line of the shared Dovecot lab log, the Dovecot event
@@ -21,14 +21,14 @@ func realLines(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	for _, rel := range []string{"dovecot-2.3-lab/dovecot-info.log", "dovecot-2.3-lab/events-http.jsonl"} {
-		b, err := os.ReadFile(storetest.SharedData(t, rel))
+		b, err := os.ReadFile(shareddata.Path(t, rel))
 		if err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, strings.Split(string(b), "\n")...)
 	}
 	for _, rel := range []string{"fail2ban-mail/dovecot.jsonl", "fail2ban-mail/postfix.jsonl", "fail2ban-mail/roundcube-auth.jsonl"} {
-		f, err := os.Open(storetest.SharedData(t, rel))
+		f, err := os.Open(shareddata.Path(t, rel))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,9 +18,9 @@ import (
 	"github.com/vigilhq/vigil/internal/bus"
 	"github.com/vigilhq/vigil/internal/detect"
 	"github.com/vigilhq/vigil/internal/serve"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/store"
 	"github.com/vigilhq/vigil/internal/store/sqlite"
-	"github.com/vigilhq/vigil/internal/store/storetest"
 )
 
 // lockedBuffer is the daemon's stdout: the detector writes, the test reads.
@@ -67,7 +67,7 @@ func TestLiveDetection(t *testing.T) {
 
 	// Dovecot posts each event as it happens, so the exporter's events are
 	// on the bus before the log file's lines that the file source polls for.
-	raw, err := os.ReadFile(storetest.SharedData(t, "dovecot-2.3-lab/events-http.jsonl"))
+	raw, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/events-http.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestLiveDetection(t *testing.T) {
 		}
 	}
 	logPath := filepath.Join(logs, "dovecot-info.log")
-	copyFile(t, storetest.SharedData(t, "dovecot-2.3-lab/dovecot-info.log"), logPath)
+	copyFile(t, shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"), logPath)
 	waitDetected(t, d)
 	ran := d.metric(t, "vigil_detect_events_total")
 	d.stop(t)

@@ -18,15 +18,15 @@ import (
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
 	"github.com/vigilhq/vigil/internal/serve"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/store/sqlite"
-	"github.com/vigilhq/vigil/internal/store/storetest"
 )
 
 // templates are real Dovecot 2.3 lines about dr.smith from the lab log:
 // logins and session ends with read counts.
 func templates(t testing.TB) []string {
 	t.Helper()
-	b, err := os.ReadFile(storetest.SharedData(t, "dovecot-2.3-lab/dovecot-info.log"))
+	b, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/vigilhq/vigil/internal/alert"
 	"github.com/vigilhq/vigil/internal/serve"
-	"github.com/vigilhq/vigil/internal/store/storetest"
+	"github.com/vigilhq/vigil/internal/shareddata"
 )
 
 // replayLab writes the lab's real Dovecot log, cut before the line
@@ -22,7 +22,7 @@ import (
 // counters serve left in its metrics.
 func replayLab(t *testing.T, cut string, learnUntil time.Time) (string, map[string]float64) {
 	t.Helper()
-	raw, err := os.ReadFile(storetest.SharedData(t, "dovecot-2.3-lab/dovecot-info.log"))
+	raw, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"))
 	if err != nil {
 		t.Fatal(err)
 	}

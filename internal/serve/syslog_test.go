@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/vigilhq/vigil/internal/serve"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/store/sqlite"
-	"github.com/vigilhq/vigil/internal/store/storetest"
 )
 
 // freeAddr returns a loopback address with a port free for network (tcp or udp).
@@ -174,7 +174,7 @@ func TestIntake(t *testing.T) {
 	cfg := baseConfig(t, dir, false)
 	cfg.Sources = []serve.SourceConfig{{Name: "exporter", Type: "http", Token: "s3cret", Path: "/events"}}
 	d := startDaemon(t, cfg)
-	b, err := os.ReadFile(storetest.SharedData(t, "dovecot-2.3-lab/events-http.jsonl"))
+	b, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/events-http.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

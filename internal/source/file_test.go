@@ -16,9 +16,9 @@ import (
 	"github.com/vigilhq/vigil/internal/bus"
 	"github.com/vigilhq/vigil/internal/event"
 	"github.com/vigilhq/vigil/internal/parse"
+	"github.com/vigilhq/vigil/internal/shareddata"
 	"github.com/vigilhq/vigil/internal/source"
 	"github.com/vigilhq/vigil/internal/store/sqlite"
-	"github.com/vigilhq/vigil/internal/store/storetest"
 )
 
 type rig struct {
@@ -120,7 +120,7 @@ func (r rig) published(name string) float64 {
 }
 
 func labLines(t *testing.T) []byte {
-	b, err := os.ReadFile(storetest.SharedData(t, "dovecot-2.3-lab/dovecot-info.log"))
+	b, err := os.ReadFile(shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -356,25 +356,15 @@ func (s *DB) QueryEvents(ctx context.Context, q store.EventQuery) ([]store.Event
 		sqlText += " WHERE " + strings.Join(where, " AND ")
 	}
 	sqlText += " ORDER BY t, id LIMIT " + strconv.Itoa(limit)
-	rows, err := s.db.QueryContext(ctx, s.rewrite(sqlText), args...)
-	if err != nil {
-		return nil, fmt.Errorf("%s store: query events: %w", s.d.Name, err)
-	}
-	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
-	var out []store.Event
-	for rows.Next() {
+	return queryAll(ctx, s, "query events", s.rewrite(sqlText), args, func(r scanner) (store.Event, error) {
 		var e store.Event
 		var t int64
-		if err := rows.Scan(&e.ID, &t, &e.Account, &e.Source, &e.Class, &e.Data); err != nil {
-			return nil, fmt.Errorf("%s store: query events: %w", s.d.Name, err)
+		if err := r.Scan(&e.ID, &t, &e.Account, &e.Source, &e.Class, &e.Data); err != nil {
+			return e, err
 		}
 		e.Time = fromNanos(t)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%s store: query events: %w", s.d.Name, err)
-	}
-	return out, nil
+		return e, nil
+	})
 }
 
 // CountEvents implements store.Events.

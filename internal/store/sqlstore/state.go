@@ -33,6 +33,28 @@ func (s *DB) PutAlert(ctx context.Context, a store.Alert) error {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// queryAll runs the already-rewritten query text and scans every row with
+// scan; op names the operation in errors.
+func queryAll[T any](ctx context.Context, s *DB, op, text string, args []any, scan func(scanner) (T, error)) ([]T, error) {
+	rows, err := s.db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	return out, nil
+}
+
 func scanAlert(r scanner) (store.Alert, error) {
 	var a store.Alert
 	var t int64
@@ -73,23 +95,7 @@ func (s *DB) QueryAlerts(ctx context.Context, q store.AlertQuery) ([]store.Alert
 	if len(where) > 0 {
 		text += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := s.db.QueryContext(ctx, s.rewrite(text+" ORDER BY t, id"), args...)
-	if err != nil {
-		return nil, s.fail("query alerts", err)
-	}
-	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
-	var out []store.Alert
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, s.fail("query alerts", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("query alerts", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "query alerts", s.rewrite(text+" ORDER BY t, id"), args, scanAlert)
 }
 
 // PutIncident implements store.Incidents.
@@ -136,23 +142,7 @@ func (s *DB) ListIncidents(ctx context.Context, status store.IncidentStatus) ([]
 	if status != "" {
 		text, args = text+" WHERE status = ?", append(args, string(status))
 	}
-	rows, err := s.db.QueryContext(ctx, s.rewrite(text+" ORDER BY opened DESC, id"), args...)
-	if err != nil {
-		return nil, s.fail("list incidents", err)
-	}
-	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
-	var out []store.Incident
-	for rows.Next() {
-		i, err := scanIncident(rows)
-		if err != nil {
-			return nil, s.fail("list incidents", err)
-		}
-		out = append(out, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("list incidents", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, "list incidents", s.rewrite(text+" ORDER BY opened DESC, id"), args, scanIncident)
 }
 
 // SaveCheckpoint implements store.Checkpoints.
@@ -169,28 +159,18 @@ func (s *DB) SaveCheckpoint(ctx context.Context, c store.Checkpoint) error {
 
 // Checkpoints implements store.Checkpoints.
 func (s *DB) Checkpoints(ctx context.Context, source string) ([]store.Checkpoint, error) {
-	rows, err := s.db.QueryContext(ctx, s.query(qCkpts), source)
-	if err != nil {
-		return nil, s.fail("checkpoints", err)
-	}
-	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
-	var out []store.Checkpoint
-	for rows.Next() {
+	return queryAll(ctx, s, "checkpoints", s.query(qCkpts), []any{source}, func(r scanner) (store.Checkpoint, error) {
 		var c store.Checkpoint
 		var updated int64
-		if err := rows.Scan(&c.Source, &c.Key, &c.Offset, &c.Meta, &updated); err != nil {
-			return nil, s.fail("checkpoints", err)
+		if err := r.Scan(&c.Source, &c.Key, &c.Offset, &c.Meta, &updated); err != nil {
+			return c, err
 		}
 		c.Updated = fromNanos(updated)
 		if len(c.Meta) == 0 {
 			c.Meta = nil
 		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("checkpoints", err)
-	}
-	return out, nil
+		return c, nil
+	})
 }
 
 // DeleteCheckpoint implements store.Checkpoints.
@@ -300,23 +280,11 @@ func (s *DB) Baseline(ctx context.Context, kind, account string) ([]byte, error)
 
 // BaselineAccounts implements store.Baselines.
 func (s *DB) BaselineAccounts(ctx context.Context, kind string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.query(qBaseAccts), kind)
-	if err != nil {
-		return nil, s.fail("baseline accounts", err)
-	}
-	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
-	var out []string
-	for rows.Next() {
+	return queryAll(ctx, s, "baseline accounts", s.query(qBaseAccts), []any{kind}, func(r scanner) (string, error) {
 		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, s.fail("baseline accounts", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("baseline accounts", err)
-	}
-	return out, nil
+		err := r.Scan(&a)
+		return a, err
+	})
 }
 
 // PutInventory implements store.Inventories.
@@ -381,24 +349,14 @@ func (s *DB) ReplaceFindings(ctx context.Context, host string, fs []store.Findin
 
 // HostFindings implements store.Findings.
 func (s *DB) HostFindings(ctx context.Context, host string) ([]store.Finding, error) {
-	rows, err := s.db.QueryContext(ctx, s.query(qFindings), host)
-	if err != nil {
-		return nil, s.fail("findings", err)
-	}
-	defer func() { _ = rows.Close() }() // read-only; rows.Err reports failures
-	var out []store.Finding
-	for rows.Next() {
+	return queryAll(ctx, s, "findings", s.query(qFindings), []any{host}, func(r scanner) (store.Finding, error) {
 		var f store.Finding
 		var kev int
 		var found int64
-		if err := rows.Scan(&f.Host, &f.Package, &f.Version, &f.Vuln, &f.Fixed, &kev, &found); err != nil {
-			return nil, s.fail("findings", err)
+		if err := r.Scan(&f.Host, &f.Package, &f.Version, &f.Vuln, &f.Fixed, &kev, &found); err != nil {
+			return f, err
 		}
 		f.KEV, f.Found = kev != 0, fromNanos(found)
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail("findings", err)
-	}
-	return out, nil
+		return f, nil
+	})
 }

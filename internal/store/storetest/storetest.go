@@ -58,17 +58,11 @@ func Run(t *testing.T, open Open) {
 	}
 }
 
-// SharedData returns the path of rel under the shared test data.
-func SharedData(t testing.TB, rel string) string {
-	t.Helper()
-	return shareddata.Path(t, rel)
-}
-
 // RealEvents parses the Dovecot lab log (real Dovecot 2.3 lines) into stored
 // events, ID'd by line number.
 func RealEvents(t testing.TB) []store.Event {
 	t.Helper()
-	path := SharedData(t, "dovecot-2.3-lab/dovecot-info.log")
+	path := shareddata.Path(t, "dovecot-2.3-lab/dovecot-info.log")
 	f, err := os.Open(path) //nolint:gosec // G304: the test's own data file
 	if err != nil {
 		t.Fatal(err)

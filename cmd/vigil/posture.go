@@ -154,11 +154,7 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	}
 
 	// Inventories first: the OSV index then keeps only their packages.
-	type host struct {
-		inv  *inventory.Inventory
-		path string
-	}
-	var hosts []host
+	// invs[i] is read from args[i].
 	var invs []*inventory.Inventory
 	for _, path := range args {
 		inv, errs, err := inventory.Load(path)
@@ -169,7 +165,6 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 		if f.os != "" && (inv.OS == "" || strings.EqualFold(f.os, inv.OS)) {
 			inv.SetOS(f.os)
 		}
-		hosts = append(hosts, host{inv, path})
 		invs = append(invs, inv)
 	}
 
@@ -219,8 +214,8 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	out := bufio.NewWriter(stdout)
 	worst := ""
 	notifyErrs := 0
-	for _, h := range hosts {
-		inv, path := h.inv, h.path
+	for i, inv := range invs {
+		path := args[i]
 		if inv.OS == "" && len(inv.Packages) > 0 && opts.OSV != nil {
 			_, _ = fmt.Fprintf(stderr, "vigil posture: %s: cannot tell the OS release; give --os (e.g. Debian:12)\n", path) // as above
 		}

@@ -135,7 +135,9 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.failOn != "" && !strings.Contains("BCDF", f.failOn) || len(f.failOn) > 1 {
+	switch f.failOn {
+	case "", "B", "C", "D", "F":
+	default:
 		return usageErrorf("--fail-on %q: want B, C, D or F", f.failOn)
 	}
 	notifier, err := f.build()

@@ -135,7 +135,9 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	if f.failOn != "" && !strings.Contains("BCDF", f.failOn) || len(f.failOn) > 1 {
+	switch f.failOn {
+	case "", "B", "C", "D", "F":
+	default:
 		return usageErrorf("--fail-on %q: want B, C, D or F", f.failOn)
 	}
 	notifier, err := f.build()
@@ -154,11 +156,7 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	}
 
 	// Inventories first: the OSV index then keeps only their packages.
-	type host struct {
-		inv  *inventory.Inventory
-		path string
-	}
-	var hosts []host
+	// invs[i] is read from args[i].
 	var invs []*inventory.Inventory
 	for _, path := range args {
 		inv, errs, err := inventory.Load(path)
@@ -169,7 +167,6 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 		if f.os != "" && (inv.OS == "" || strings.EqualFold(f.os, inv.OS)) {
 			inv.SetOS(f.os)
 		}
-		hosts = append(hosts, host{inv, path})
 		invs = append(invs, inv)
 	}
 
@@ -219,8 +216,8 @@ func runPosture(stdout, stderr io.Writer, f postureFlags, args []string) error {
 	out := bufio.NewWriter(stdout)
 	worst := ""
 	notifyErrs := 0
-	for _, h := range hosts {
-		inv, path := h.inv, h.path
+	for i, inv := range invs {
+		path := args[i]
 		if inv.OS == "" && len(inv.Packages) > 0 && opts.OSV != nil {
 			_, _ = fmt.Fprintf(stderr, "vigil posture: %s: cannot tell the OS release; give --os (e.g. Debian:12)\n", path) // as above
 		}

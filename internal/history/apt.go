@@ -14,17 +14,13 @@ import (
 func parseApt(br *bufio.Reader, file string, loc *time.Location) ([]Change, []error) {
 	var out []Change
 	var errs []error
-	l := &lines{br: br}
+	l := &lines{br: br, file: file, errs: &errs}
 	var start time.Time
 	inBlock, unattended := false, false
 	for {
 		line, ok := l.next()
 		if !ok {
 			break
-		}
-		if l.long {
-			errs = append(errs, &LineError{File: file, Line: l.n, Reason: "line longer than 16 MiB, skipped"})
-			continue
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			inBlock, unattended = false, false
@@ -62,9 +58,7 @@ func parseApt(br *bufio.Reader, file string, loc *time.Location) ([]Change, []er
 			// Future fields: ignored, as apt's own readers do.
 		}
 	}
-	if l.err != nil {
-		errs = append(errs, &LineError{File: file, Line: l.n, Reason: "read error: " + l.err.Error()})
-	}
+	l.finish()
 	return out, errs
 }
 

@@ -13,15 +13,11 @@ import (
 func parseDpkgLog(br *bufio.Reader, file string, loc *time.Location) ([]Change, []error) {
 	var out []Change
 	var errs []error
-	l := &lines{br: br}
+	l := &lines{br: br, file: file, errs: &errs}
 	for {
 		line, ok := l.next()
 		if !ok {
 			break
-		}
-		if l.long {
-			errs = append(errs, &LineError{File: file, Line: l.n, Reason: "line longer than 16 MiB, skipped"})
-			continue
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -53,9 +49,7 @@ func parseDpkgLog(br *bufio.Reader, file string, loc *time.Location) ([]Change, 
 		}
 		out = append(out, c)
 	}
-	if l.err != nil {
-		errs = append(errs, &LineError{File: file, Line: l.n, Reason: "read error: " + l.err.Error()})
-	}
+	l.finish()
 	return out, errs
 }
 

@@ -152,37 +152,60 @@ func (h *History) Arrived(pkg, version string) time.Time {
 	return time.Time{}
 }
 
-// lines yields lines with their numbers; over-long lines are reported.
+// lines yields lines with their numbers. It skips over-long lines,
+// reporting each as a LineError of file in *errs, and keeps a read error for
+// finish to report.
 type lines struct {
 	br   *bufio.Reader
+	file string
+	errs *[]error
 	n    int
-	long bool
 	err  error
 }
 
-func (l *lines) next() ([]byte, bool) {
-	l.long = false
+// next returns the next line without its end of line. ok is false at the
+// end of input (or on a read error, kept in l.err).
+func (l *lines) next() (line []byte, ok bool) {
+	for {
+		line, long, ok := l.read()
+		if !ok || !long {
+			return line, ok
+		}
+		*l.errs = append(*l.errs, &LineError{File: l.file, Line: l.n, Reason: "line longer than 16 MiB, skipped"})
+	}
+}
+
+// finish reports a read error that ended the input early, if there was one.
+func (l *lines) finish() {
+	if l.err != nil {
+		*l.errs = append(*l.errs, &LineError{File: l.file, Line: l.n, Reason: "read error: " + l.err.Error()})
+	}
+}
+
+// read returns the next line, long telling whether it was over maxLine
+// (and so cut short).
+func (l *lines) read() (line []byte, long, ok bool) {
 	var buf []byte
 	for {
 		frag, err := l.br.ReadSlice('\n')
 		if len(buf)+len(frag) <= maxLine {
 			buf = append(buf, frag...)
 		} else {
-			l.long = true
+			long = true
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
 			l.err = err
-			return nil, false
+			return nil, false, false
 		}
-		if err != nil && len(buf) == 0 && !l.long {
-			return nil, false
+		if err != nil && len(buf) == 0 && !long {
+			return nil, false, false
 		}
 		l.n++
 		buf = bytes.TrimRight(buf, "\r\n")
-		return buf, true
+		return buf, long, true
 	}
 }
 

@@ -177,6 +177,23 @@ End-Date: 2021-04-01  10:00:05
 	}
 }
 
+// TestAptHistoryLongLine: a line over maxLine is reported with its number
+// and skipped; the rest of its block is still read.
+func TestAptHistoryLongLine(t *testing.T) {
+	in := "Start-Date: 2021-03-01  06:25:01\n" +
+		"Commandline: apt-get install " + strings.Repeat("x", maxLine) + "\n" +
+		"Upgrade: openssl:amd64 (1.1.1d-0+deb10u4, 1.1.1d-0+deb10u5)\n" +
+		"End-Date: 2021-03-01  06:25:09\n"
+	ch, errs := Parse(strings.NewReader(in), "h.log", time.UTC)
+	var le *LineError
+	if len(errs) != 1 || !errors.As(errs[0], &le) || le.Line != 2 || le.Reason != "line longer than 16 MiB, skipped" {
+		t.Fatalf("errors %v", errs)
+	}
+	if len(ch) != 1 || ch[0].Package != "openssl" || ch[0].To != "1.1.1d-0+deb10u5" {
+		t.Errorf("changes %+v", ch)
+	}
+}
+
 func TestUnattendedConfig(t *testing.T) {
 	root := t.TempDir()
 	d := filepath.Join(root, "etc/apt/apt.conf.d")

@@ -14,7 +14,7 @@ import (
 func ParseApk(r io.Reader, file string) (*Inventory, []error) {
 	inv := &Inventory{}
 	var errs []error
-	lr := newLineReader(r)
+	lr := newLineReader(r, file, &errs)
 	var cur Package
 	start := 0
 	flush := func() {
@@ -35,10 +35,6 @@ func ParseApk(r io.Reader, file string) (*Inventory, []error) {
 		line, ok := lr.next()
 		if !ok {
 			break
-		}
-		if lr.long {
-			errs = append(errs, &LineError{File: file, Line: lr.n, Reason: "line longer than 1 MiB, skipped"})
-			continue
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			flush()
@@ -64,9 +60,7 @@ func ParseApk(r io.Reader, file string) (*Inventory, []error) {
 		}
 	}
 	flush()
-	if lr.err != nil {
-		errs = append(errs, &LineError{File: file, Line: lr.n, Reason: "read error: " + lr.err.Error()})
-	}
+	lr.finish()
 	for i, p := range inv.Packages {
 		if p.Source == p.Name {
 			inv.Packages[i].Source = ""

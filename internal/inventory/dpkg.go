@@ -14,7 +14,7 @@ import (
 func ParseDpkgStatus(r io.Reader, file string) (*Inventory, []error) {
 	inv := &Inventory{}
 	var errs []error
-	lr := newLineReader(r)
+	lr := newLineReader(r, file, &errs)
 	var st dpkgStanza
 	var field string // the field continuation lines belong to
 	flush := func() {
@@ -33,10 +33,6 @@ func ParseDpkgStatus(r io.Reader, file string) (*Inventory, []error) {
 		line, ok := lr.next()
 		if !ok {
 			break
-		}
-		if lr.long {
-			errs = append(errs, &LineError{File: file, Line: lr.n, Reason: "line longer than 1 MiB, skipped"})
-			continue
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			flush()
@@ -73,9 +69,7 @@ func ParseDpkgStatus(r io.Reader, file string) (*Inventory, []error) {
 		}
 	}
 	flush()
-	if lr.err != nil {
-		errs = append(errs, &LineError{File: file, Line: lr.n, Reason: "read error: " + lr.err.Error()})
-	}
+	lr.finish()
 	inv.OS = debianRelease(inv.Packages)
 	for i := range inv.Packages {
 		inv.Packages[i].Ecosystem = inv.OS

@@ -204,6 +204,21 @@ func TestRPM(t *testing.T) {
 	}
 }
 
+// TestRPMLongLine: a line over maxLine is reported with its number and
+// skipped; the lines after it are still read.
+func TestRPMLongLine(t *testing.T) {
+	in := "openssl-libs\t1\t3.0.7\t27.el9\tx86_64\t1717000100\topenssl-3.0.7-27.el9.src.rpm\n" +
+		strings.Repeat("x", maxLine+1) + "\n" +
+		"postfix\t2\t3.5.9\t24.el9\tx86_64\t1717000200\tpostfix-3.5.9-24.el9.src.rpm\n"
+	inv, errs := ParseRPM(strings.NewReader(in), "rpm.txt")
+	if len(errs) != 1 || errs[0].Error() != "rpm.txt:2: line longer than 1 MiB, skipped" {
+		t.Errorf("errors = %v", errs)
+	}
+	if len(inv.Packages) != 2 || inv.Packages[1].Name != "postfix" {
+		t.Errorf("packages = %+v", inv.Packages)
+	}
+}
+
 func TestApk(t *testing.T) {
 	// Blocks as apk writes /lib/apk/db/installed (fields per apk-tools'
 	// database format: C checksum, P name, V version, A arch, o origin…).

@@ -29,15 +29,11 @@ var rpmReleases = map[string]string{
 func ParseRPM(r io.Reader, file string) (*Inventory, []error) {
 	inv := &Inventory{}
 	var errs []error
-	lr := newLineReader(r)
+	lr := newLineReader(r, file, &errs)
 	for {
 		line, ok := lr.next()
 		if !ok {
 			break
-		}
-		if lr.long {
-			errs = append(errs, &LineError{File: file, Line: lr.n, Reason: "line longer than 1 MiB, skipped"})
-			continue
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
@@ -57,9 +53,7 @@ func ParseRPM(r io.Reader, file string) (*Inventory, []error) {
 			}
 		}
 	}
-	if lr.err != nil {
-		errs = append(errs, &LineError{File: file, Line: lr.n, Reason: "read error: " + lr.err.Error()})
-	}
+	lr.finish()
 	for i := range inv.Packages {
 		inv.Packages[i].Ecosystem = inv.OS
 	}

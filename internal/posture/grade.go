@@ -25,6 +25,17 @@ func grade(r *Report, haveHistory bool) {
 		worse(to)
 		reasons = append(reasons, text)
 	}
+	// stale grades d days without an update: over 30 is C, over 90 D, over 180 F.
+	stale := func(d int, text string) {
+		switch {
+		case d > 180:
+			add("F", text)
+		case d > 90:
+			add("D", text)
+		case d > 30:
+			add("C", text)
+		}
+	}
 	asOf := r.AsOf.Time
 
 	// Time since the last update, and the last security update.
@@ -34,16 +45,7 @@ func grade(r *Report, haveHistory bool) {
 	case r.DaysSinceLastUpdate == nil:
 		reasons = append(reasons, "vigil was not given this server's update history (apt's history.log), so it cannot say when the server was last updated.")
 	default:
-		d := *r.DaysSinceLastUpdate
-		text := fmt.Sprintf("This server has not been updated for %s (last update on %s).", age(r.LastUpdate.Time, asOf), longDate(r.LastUpdate.Time))
-		switch {
-		case d > 180:
-			add("F", text)
-		case d > 90:
-			add("D", text)
-		case d > 30:
-			add("C", text)
-		}
+		stale(*r.DaysSinceLastUpdate, fmt.Sprintf("This server has not been updated for %s (last update on %s).", age(r.LastUpdate.Time, asOf), longDate(r.LastUpdate.Time)))
 	}
 	fixable := 0
 	for _, f := range r.Findings {
@@ -52,17 +54,8 @@ func grade(r *Report, haveHistory bool) {
 		}
 	}
 	if r.DaysSinceLastSecurityUpdate != nil && fixable > 0 {
-		d := *r.DaysSinceLastSecurityUpdate
-		text := fmt.Sprintf("No security update has been installed for %s (the last one was on %s), while %s waiting.",
-			age(r.LastSecurityUpdate.Time, asOf), longDate(r.LastSecurityUpdate.Time), plural(fixable, "security fix is", "security fixes are"))
-		switch {
-		case d > 180:
-			add("F", text)
-		case d > 90:
-			add("D", text)
-		case d > 30:
-			add("C", text)
-		}
+		stale(*r.DaysSinceLastSecurityUpdate, fmt.Sprintf("No security update has been installed for %s (the last one was on %s), while %s waiting.",
+			age(r.LastSecurityUpdate.Time, asOf), longDate(r.LastSecurityUpdate.Time), plural(fixable, "security fix is", "security fixes are")))
 	}
 
 	// Exploited vulnerabilities.

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/vigilhq/vigil/internal/shareddata"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigilhq/vigil/internal/shareddata"
 )
 
 // rec writes an OSV record (schema 1.6) as JSON: id, aliases, published,
@@ -37,6 +38,33 @@ func rec(t testing.TB, id, eco, pkg string, events []map[string]string, extra ma
 		t.Fatal(err)
 	}
 	return b
+}
+
+// writeZip writes a zip at path holding n entries, as OSV's all.zip holds
+// its records; entry gives entry i's name and contents.
+func writeZip(t testing.TB, path string, n int, entry func(i int) (string, []byte)) {
+	t.Helper()
+	zf, err := os.Create(path) //nolint:gosec // G304: the test's temporary file
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	for i := range n {
+		name, b := entry(i)
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zf.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func ev(kv ...string) []map[string]string {
@@ -166,12 +194,7 @@ func TestLoadDirAndZip(t *testing.T) {
 		"sub/no-id.json":      []byte(`{"affected": []}`),
 		"sub/not-object.json": []byte(`[1,2]`),
 	}
-	zpath := filepath.Join(t.TempDir(), "all.zip")
-	zf, err := os.Create(zpath) //nolint:gosec // G304: the test's temporary file
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(zf)
+	var names []string
 	for name, b := range recs {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
@@ -180,20 +203,12 @@ func TestLoadDirAndZip(t *testing.T) {
 		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		w, err := zw.Create(filepath.Base(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(b); err != nil {
-			t.Fatal(err)
-		}
+		names = append(names, name)
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zf.Close(); err != nil {
-		t.Fatal(err)
-	}
+	zpath := filepath.Join(t.TempDir(), "all.zip")
+	writeZip(t, zpath, len(names), func(i int) (string, []byte) {
+		return filepath.Base(names[i]), recs[names[i]]
+	})
 	for _, path := range []string{dir, zpath} {
 		db := New(Options{})
 		errs, err := db.Load(path)
@@ -302,31 +317,13 @@ func TestExchange(t *testing.T) {
 // checks it gives what one worker gives (run with -race too).
 func TestLoadZipParallel(t *testing.T) {
 	zpath := filepath.Join(t.TempDir(), "all.zip")
-	zf, err := os.Create(zpath) //nolint:gosec // G304: the test's temporary file
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(zf)
 	const n = 4000
-	for i := range n {
-		w, err := zw.Create(fmt.Sprintf("R-%d.json", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b := rec(t, fmt.Sprintf("R-%d", i), "Debian:12", fmt.Sprintf("p%d", i%97), ev("introduced", "0", "fixed", fmt.Sprintf("1.%d-1", i%13)), nil)
+	writeZip(t, zpath, n, func(i int) (string, []byte) {
 		if i%500 == 7 {
-			b = []byte(`{"id": "BROKEN`)
+			return fmt.Sprintf("R-%d.json", i), []byte(`{"id": "BROKEN`)
 		}
-		if _, err := w.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zf.Close(); err != nil {
-		t.Fatal(err)
-	}
+		return fmt.Sprintf("R-%d.json", i), rec(t, fmt.Sprintf("R-%d", i), "Debian:12", fmt.Sprintf("p%d", i%97), ev("introduced", "0", "fixed", fmt.Sprintf("1.%d-1", i%13)), nil)
+	})
 	load := func(procs int, want *PackageSet) (*DB, []error) {
 		old := runtime.GOMAXPROCS(procs)
 		defer runtime.GOMAXPROCS(old)
@@ -364,33 +361,16 @@ func TestLoadZipParallel(t *testing.T) {
 func TestNameCache(t *testing.T) {
 	dir := t.TempDir()
 	zpath := filepath.Join(dir, "all.zip")
-	writeZip := func(n int) {
-		zf, err := os.Create(zpath) //nolint:gosec // G304: the test's temporary file
-		if err != nil {
-			t.Fatal(err)
-		}
-		zw := zip.NewWriter(zf)
-		for i := range n {
-			w, err := zw.Create(fmt.Sprintf("R-%d.json", i))
-			if err != nil {
-				t.Fatal(err)
-			}
+	writeRecs := func(n int) {
+		writeZip(t, zpath, n, func(i int) (string, []byte) {
 			extra := map[string]any(nil)
 			if i%100 == 5 {
 				extra = map[string]any{"credits": []any{map[string]any{"name": "A \"quoted\" finder"}}}
 			}
-			if _, err := w.Write(rec(t, fmt.Sprintf("R-%d", i), "Debian:12", fmt.Sprintf("p%d", i%50), ev("introduced", "0", "fixed", "2.0-1"), extra)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if err := zf.Close(); err != nil {
-			t.Fatal(err)
-		}
+			return fmt.Sprintf("R-%d.json", i), rec(t, fmt.Sprintf("R-%d", i), "Debian:12", fmt.Sprintf("p%d", i%50), ev("introduced", "0", "fixed", "2.0-1"), extra)
+		})
 	}
-	writeZip(3000)
+	writeRecs(3000)
 	cache := filepath.Join(dir, "cache")
 	set := NewPackageSet()
 	set.Add("Debian:12", "p7")
@@ -431,7 +411,7 @@ func TestNameCache(t *testing.T) {
 		t.Errorf("damaged cache not rebuilt: %v", err)
 	}
 	// A new zip (other size and time) does not use the old cache.
-	writeZip(2000)
+	writeRecs(2000)
 	db := load(1)
 	if db.Records()+db.Dropped() != 2000 {
 		t.Errorf("new zip: %d+%d", db.Records(), db.Dropped())

@@ -102,7 +102,7 @@ uses when given: --webhook, --syslog (CEF), --smtp with --mail-to.`,
 	fl.StringVar(&f.root, "root", "", "read whether unattended upgrades are on from the apt configuration under this directory (/ for this host)")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a host's grade is this or worse (B, C, D or F)")
 	fl.StringVar(&f.tz, "tz", "Local", "time zone of the history files' timestamps")
-	fl.BoolVar(&f.noCache, "no-cache", false, "do not keep, per OSV zip, the list of package names its records mention (in the user cache directory; it makes later runs several times faster)")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not keep, per OSV zip, the list of package names its records mention (in the user cache directory; later runs then skip the records of other packages: 0.2 s instead of 0.9 s for 2,000 packages against 60,000 records, BenchmarkPosture2000x60000)")
 	fl.BoolVar(&f.noKEVDue, "no-kev-due", false, "do not treat KEV entries past their due date as overdue")
 	fl.IntVar(&f.policy.CriticalDays, "sla-critical", def.CriticalDays, "days a critical fix may wait (0: no deadline)")
 	fl.IntVar(&f.policy.HighDays, "sla-high", def.HighDays, "days a high-severity fix may wait (0: no deadline)")

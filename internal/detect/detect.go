@@ -368,10 +368,7 @@ func (e *Engine) endAll(m map[string]*Session) {
 	sort.Strings(ids)
 	for _, id := range ids {
 		s := m[id]
-		if s == nil {
-			continue
-		}
-		delete(e.pending, id)
+		delete(e.pending, id) // a logged-out session is in both maps
 		e.endSession(s)
 	}
 }

@@ -144,7 +144,7 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	}
 	res, err := demo.Run(ctx, demo.Options{
 		Dir: dir, Seed: f.seed, Staff: f.staff, Days: f.days, KEV: kev,
-		Pipeline: demo.Serve{Logger: log}, Logger: log, Step: step,
+		Logger: log, Step: step,
 	})
 	if errors.Is(err, demo.ErrOptions) {
 		return fmt.Errorf("%w: %w", errUsage, err)

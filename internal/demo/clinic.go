@@ -2,8 +2,8 @@
 // vigil over it ('vigil demo'): it builds the clinic from the project's
 // generators (internal/sim's staff and logs, internal/clinicmail's patients
 // and mail, internal/founding's mail server), plays the founding attack into
-// the logs, runs detection (through a Pipeline: Serve, 'vigil serve”s
-// machinery replaying the logs), the exposure assessment on what the
+// the logs, runs detection (Serve: 'vigil serve”s machinery replaying
+// the logs), the exposure assessment on what the
 // attacker read and the posture audit, and tells the story a clinic manager
 // can read, with the full reports.
 //

@@ -35,10 +35,8 @@ type Options struct {
 	Days  int // days of logs; default 60
 	// KEV is CISA's catalogue to judge the mail server with; "" uses the
 	// founding case's own entries (internal/founding).
-	KEV string
-	// Pipeline runs detection; nil is Serve.
-	Pipeline Pipeline
-	Logger   *slog.Logger
+	KEV    string
+	Logger *slog.Logger
 	// Step, if set, is told each step as it starts (progress).
 	Step func(string)
 }
@@ -52,9 +50,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Pipeline == nil {
-		o.Pipeline = Serve{Logger: o.Logger}
 	}
 	if o.Step == nil {
 		o.Step = func(string) {}
@@ -118,7 +113,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	tick("build")
-	res := &Result{Pipeline: o.Pipeline.Describe(), Seed: o.Seed, Staff: o.Staff, Accounts: len(c.Accounts),
+	pipe := Serve{Logger: o.Logger}
+	res := &Result{Pipeline: pipe.Describe(), Seed: o.Seed, Staff: o.Staff, Accounts: len(c.Accounts),
 		Patients: c.Patients, Messages: c.Messages, LogsFrom: c.Start, Now: c.Now, Clinic: c, Timings: timings,
 		Files: map[string]string{}, Other: map[string]int{}, KEVSource: "the founding case's own entries (internal/founding/kev.json)"}
 	if o.KEV != "" {
@@ -126,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	o.Step("detection over the logs")
-	det, err := o.Pipeline.Detect(ctx, c)
+	det, err := pipe.Detect(ctx, c)
 	if err != nil {
 		return nil, err
 	}

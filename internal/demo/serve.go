@@ -20,8 +20,6 @@ import (
 	"github.com/vigilhq/vigil/internal/store/sqlite"
 )
 
-var _ Pipeline = Serve{}
-
 // Serve is 'vigil serve”s machinery, replayed: it writes a serve
 // configuration into the clinic's directory (ConfigFile: a file source on
 // the logs, data in DataDir, the embedded NATS JetStream bus, the SQLite
@@ -53,7 +51,29 @@ const (
 	DataDir    = "data"
 )
 
-// Describe implements Pipeline.
+// Detection is what Serve found.
+type Detection struct {
+	Lines  int64 // log lines read
+	Events int64 // events run through detection
+	// Stored is how many events the store holds.
+	Stored    int64
+	Alerts    []*alert.Alert
+	Incidents []*alert.Incident
+	// Config and Database are the serve configuration the run used and its
+	// SQLite store.
+	Config, Database string
+}
+
+// learnDays is how many days at the logs' start only teach the baselines,
+// as 'vigil learn' does on a new install's old logs.
+const learnDays = 14
+
+// LearnUntil is the end of the logs' learning period: midnight after their
+// first learnDays days.
+func (c *Clinic) LearnUntil() time.Time { return c.Start.AddDate(0, 0, learnDays) }
+
+// Describe says in plain words what ran, for the story: never claim a
+// machinery that did not run.
 func (Serve) Describe() string {
 	return "the machinery of 'vigil serve', fast-forwarded on the logs' own time: its file source read the logs (merged in time order), " +
 		"every event went over the embedded NATS JetStream bus into the SQLite store and through live detection, which stored its alerts and incidents there " +
@@ -93,7 +113,8 @@ log:
 		q(c.GeoIP[0]), q(c.GeoIP[1]), c.LearnUntil().Format(time.RFC3339), learnDays)
 }
 
-// Detect implements Pipeline.
+// Detect runs detection over the clinic's logs on their own time and
+// returns what it raised.
 func (p Serve) Detect(ctx context.Context, c *Clinic) (*Detection, error) {
 	log := p.Logger
 	if log == nil {

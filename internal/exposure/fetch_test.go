@@ -3,12 +3,12 @@ package exposure
 import (
 	"context"
 	"fmt"
-	"github.com/vigilhq/vigil/internal/shareddata"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/vigilhq/vigil/internal/clinicmail"
+	"github.com/vigilhq/vigil/internal/shareddata"
 )
 
 func TestReadsBodyAndSets(t *testing.T) {

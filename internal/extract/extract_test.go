@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/base64"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -86,7 +88,7 @@ func withAttachment(name string, data []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString("--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=" + name + "\r\nContent-Transfer-Encoding: base64\r\n\r\n")
 	enc := make([]byte, (len(data)+2)/3*4)
-	encodeBase64(enc, data)
+	base64.StdEncoding.Encode(enc, data)
 	for len(enc) > 76 {
 		b.Write(enc[:76])
 		b.WriteString("\r\n")
@@ -100,7 +102,7 @@ func withAttachment(name string, data []byte) []byte {
 func zipOf(t testing.TB, members map[string][]byte) []byte {
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
-	zw.RegisterCompressor(zip.Deflate, func(w ioWriter) (ioWriteCloser, error) { return flate.NewWriter(w, flate.BestCompression) })
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestCompression) })
 	for name, data := range members {
 		w, err := zw.Create(name)
 		if err != nil {

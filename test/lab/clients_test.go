@@ -35,6 +35,19 @@ func imapLogin(src string, port int, user, pass string) (*imapclient.Client, err
 	return c, nil
 }
 
+// imapInbox is imapLogin with INBOX selected.
+func imapInbox(src string, port int, user, pass string) (*imapclient.Client, error) {
+	c, err := imapLogin(src, port, user, pass)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("select INBOX as %s from %s: %w", user, src, err)
+	}
+	return c, nil
+}
+
 // fetched is what a client took: UID → Message-ID of the messages whose
 // bodies it received.
 type fetched map[uint32]string

@@ -1,11 +1,40 @@
 package lab
 
+import (
+	"fmt"
+	"strings"
+)
+
 // dovecotConf is the private Dovecot: IMAP and POP3 on loopback high ports,
 // passwd-file users, Maildir, one log file that vigil tails, and the event
 // exporter posting (transport = http-post) to vigil's HTTP intake with its
 // token. Each event also goes to a port the test owns (Lab.collect), so that
-// the test can check what Dovecot sent and run vigil analyze on it.
-const dovecotConf = `base_dir = {{.Dir}}/run
+// the test can check what Dovecot sent and run vigil analyze on it. Each
+// exported event is a metric on both exporters (dovecotMetrics).
+var dovecotConf = dovecotBase + dovecotMetrics()
+
+// dovecotExports are the Dovecot events the lab exports: metric name, event.
+var dovecotExports = [][2]string{
+	{"vigil_auth", "auth_request_finished"},
+	{"vigil_imap_command", "imap_command_finished"},
+	{"vigil_mail_opened", "mail_opened"},
+	{"vigil_login_aborted", "login_aborted"},
+}
+
+// dovecotMetrics is one metric per exported event on the vigil exporter and
+// one (name_copy) on the copy exporter.
+func dovecotMetrics() string {
+	var b strings.Builder
+	for _, m := range dovecotExports {
+		for _, e := range [][2]string{{m[0], "vigil"}, {m[0] + "_copy", "copy"}} {
+			fmt.Fprintf(&b, "metric %s {\n  exporter = %s\n  exporter_include = name hostname timestamps categories fields\n  filter = event=%s\n}\n", e[0], e[1], m[1])
+		}
+	}
+	return b.String()
+}
+
+// dovecotBase is the configuration before the metrics.
+const dovecotBase = `base_dir = {{.Dir}}/run
 state_dir = {{.Dir}}/state
 instance_name = vigil-lab
 protocols = imap pop3
@@ -94,46 +123,6 @@ event_exporter copy {
   transport = http-post
   transport_args = http://127.0.0.1:{{.HTTPPort}}/v1/dovecot/events
   transport_timeout = 500msec
-}
-metric vigil_auth {
-  exporter = vigil
-  exporter_include = name hostname timestamps categories fields
-  filter = event=auth_request_finished
-}
-metric vigil_auth_copy {
-  exporter = copy
-  exporter_include = name hostname timestamps categories fields
-  filter = event=auth_request_finished
-}
-metric vigil_imap_command {
-  exporter = vigil
-  exporter_include = name hostname timestamps categories fields
-  filter = event=imap_command_finished
-}
-metric vigil_imap_command_copy {
-  exporter = copy
-  exporter_include = name hostname timestamps categories fields
-  filter = event=imap_command_finished
-}
-metric vigil_mail_opened {
-  exporter = vigil
-  exporter_include = name hostname timestamps categories fields
-  filter = event=mail_opened
-}
-metric vigil_mail_opened_copy {
-  exporter = copy
-  exporter_include = name hostname timestamps categories fields
-  filter = event=mail_opened
-}
-metric vigil_login_aborted {
-  exporter = vigil
-  exporter_include = name hostname timestamps categories fields
-  filter = event=login_aborted
-}
-metric vigil_login_aborted_copy {
-  exporter = copy
-  exporter_include = name hostname timestamps categories fields
-  filter = event=login_aborted
 }
 `
 

@@ -86,11 +86,8 @@ func TestLab(t *testing.T) {
 	var imapGot fetched // what the IMAP attacker took, for the batch check
 
 	t.Run("staff read their own mail: no alert", func(t *testing.T) {
-		c, err := imapLogin(staffIP, l.IMAPPort, "dr.smith", users["dr.smith"])
+		c, err := imapInbox(staffIP, l.IMAPPort, "dr.smith", users["dr.smith"])
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.Fetch(imap.SeqSetNum(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12), &imap.FetchOptions{Envelope: true, UID: true}).Collect(); err != nil {
@@ -113,11 +110,8 @@ func TestLab(t *testing.T) {
 	})
 
 	t.Run("IMAP download with a stolen password", func(t *testing.T) {
-		c, err := imapLogin(attackerIMAP, l.IMAPPort, "dr.smith", users["dr.smith"])
+		c, err := imapInbox(attackerIMAP, l.IMAPPort, "dr.smith", users["dr.smith"])
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 			t.Fatal(err)
 		}
 		got, err := fetchBodies(c, imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}) // 1:*
@@ -160,11 +154,8 @@ func TestLab(t *testing.T) {
 	t.Run("header fetches served from the cache are listed as an upper bound", func(t *testing.T) {
 		// The staff session above fetched every ENVELOPE, so Dovecot serves
 		// these from its cache and logs no mail_opened for them.
-		c, err := imapLogin(attackerHdrs, l.IMAPPort, "dr.smith", users["dr.smith"])
+		c, err := imapInbox(attackerHdrs, l.IMAPPort, "dr.smith", users["dr.smith"])
 		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
 			t.Fatal(err)
 		}
 		all := imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}
@@ -280,14 +271,11 @@ func TestLab(t *testing.T) {
 
 	t.Run("containment ends the attacker's open session", func(t *testing.T) {
 		respondOn.Store(true)
-		c, err := imapLogin(attackerKick, l.IMAPPort, "nurse.jones", users["nurse.jones"])
+		c, err := imapInbox(attackerKick, l.IMAPPort, "nurse.jones", users["nurse.jones"])
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer func() { _ = c.Close() }()
-		if _, err := c.Select("INBOX", nil).Wait(); err != nil {
-			t.Fatal(err)
-		}
 		if _, err := fetchBodies(c, imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}); err != nil {
 			t.Fatal(err)
 		}

@@ -23,9 +23,5 @@ func loadRules(dir string, none bool) ([]detect.EventRule, error) {
 	if err != nil {
 		return nil, usageErrorf("rules: %v", err)
 	}
-	out := make([]detect.EventRule, len(rs))
-	for i, r := range rs {
-		out[i] = r
-	}
-	return out, nil
+	return detect.Rules(rs), nil
 }

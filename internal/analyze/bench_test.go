@@ -60,11 +60,7 @@ func BenchmarkAnalyze1M(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		er := make([]detect.EventRule, len(rs))
-		for i, r := range rs {
-			er[i] = r
-		}
-		eng, err := detect.New(detect.Options{Geo: g, Rules: er})
+		eng, err := detect.New(detect.Options{Geo: g, Rules: detect.Rules(rs)})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -12,9 +12,5 @@ func sigmaRules() ([]detect.EventRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]detect.EventRule, len(rs))
-	for i, r := range rs {
-		out[i] = r
-	}
-	return out, nil
+	return detect.Rules(rs), nil
 }

@@ -170,6 +170,15 @@ type EventRule interface {
 	Eval(ev *event.Event) []*alert.Alert
 }
 
+// Rules is rs as EventRules (say, loaded Sigma rules for Options.Rules).
+func Rules[R EventRule](rs []R) []EventRule {
+	out := make([]EventRule, len(rs))
+	for i, r := range rs {
+		out[i] = r
+	}
+	return out
+}
+
 // Options configure an Engine.
 type Options struct {
 	Logger *slog.Logger

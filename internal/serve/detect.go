@@ -77,9 +77,7 @@ func newDetector(ctx context.Context, cfg Config, st store.Store, reg prometheus
 		if err != nil {
 			return nil, fmt.Errorf("%w: detect.rules: %w", ErrConfig, err)
 		}
-		for _, r := range rs {
-			opts.Rules = append(opts.Rules, r)
-		}
+		opts.Rules = detect.Rules(rs)
 	}
 	closeGeo := func() {}
 	if dc.GeoIPCountry != "" || dc.GeoIPASN != "" {

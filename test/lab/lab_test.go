@@ -359,14 +359,11 @@ func TestLab(t *testing.T) {
 		f.close()
 		st := detect.NewMemoryStore()
 		learnBaselines(t, st, start)
-		var rs []detect.EventRule
 		sigmaRules, err := sigma.Load(rules.FS, ".")
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range sigmaRules {
-			rs = append(rs, r)
-		}
+		rs := detect.Rules(sigmaRules)
 		// The exporter's events came over HTTP; the test kept a copy of
 		// each, written here as the JSON lines vigil analyze reads. A
 		// session ends 2 s after its logout line, as in vigil serve: the
